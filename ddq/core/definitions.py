@@ -308,7 +308,8 @@ def check_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> t
             continue
         if questionnaire.id in questionnaires:
             _Problems(_display(path), problems).add(
-                raw.line, f"questionnaire id {questionnaire.id!r} is already used by {questionnaires[questionnaire.id].source}"
+                raw.line,
+                f"questionnaire id {questionnaire.id!r} is already used by {questionnaires[questionnaire.id].source}",
             )
             continue
         questionnaires[questionnaire.id] = questionnaire
@@ -382,7 +383,9 @@ def _keys(raw: LinedDict, allowed: Iterable[str], sink: _Problems, what: str, qu
         sink.add(line, f"{key!r} is given twice in this {what}", question)
     for key in raw:
         if key not in allowed:
-            sink.add(raw.line_of(key), f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})", question)
+            sink.add(
+                raw.line_of(key), f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})", question
+            )
 
 
 def _text(raw: LinedDict, key: str, sink: _Problems, question: str | None = None, required: bool = True) -> Text | None:
@@ -437,7 +440,9 @@ def _number(raw: LinedDict, key: str, sink: _Problems, question: str | None, pos
     return value
 
 
-def _string_list(raw: LinedDict, key: str, sink: _Problems, allowed: Iterable[str] | None, question: str | None) -> tuple[str, ...]:
+def _string_list(
+    raw: LinedDict, key: str, sink: _Problems, allowed: Iterable[str] | None, question: str | None
+) -> tuple[str, ...]:
     value = raw.get(key, [])
     if isinstance(value, str):
         value = [value]
@@ -448,7 +453,9 @@ def _string_list(raw: LinedDict, key: str, sink: _Problems, allowed: Iterable[st
         allowed = list(allowed)
         for item in value:
             if item not in allowed:
-                sink.add(raw.line_of(key), f"{key!r} has unknown value {item!r} (allowed: {', '.join(allowed)})", question)
+                sink.add(
+                    raw.line_of(key), f"{key!r} has unknown value {item!r} (allowed: {', '.join(allowed)})", question
+                )
     return tuple(value)
 
 
@@ -547,11 +554,36 @@ def _read_bank(path: Path, context: _Context, problems: list[Problem]) -> None:
 
 #: Keys that describe what is asked; a questionnaire that `use`s a bank item cannot change them.
 CONTENT_KEYS = frozenset(
-    {"type", "text", "help", "domain", "choices", "anchors", "scores", "minimum", "maximum", "evidence", "validity_months"}
+    {
+        "type",
+        "text",
+        "help",
+        "domain",
+        "choices",
+        "anchors",
+        "scores",
+        "minimum",
+        "maximum",
+        "evidence",
+        "validity_months",
+    }
 )
 #: Keys that say how a questionnaire asks it.
 USAGE_KEYS = frozenset(
-    {"id", "use", "required", "weight", "key", "gate", "allow_na", "show_if", "applies_to", "minutes", "mirror", "mandated_by"}
+    {
+        "id",
+        "use",
+        "required",
+        "weight",
+        "key",
+        "gate",
+        "allow_na",
+        "show_if",
+        "applies_to",
+        "minutes",
+        "mirror",
+        "mandated_by",
+    }
 )
 
 
@@ -563,7 +595,9 @@ def _build_question(
     allowed = CONTENT_KEYS | {"id", "minutes"} if in_bank else CONTENT_KEYS | USAGE_KEYS
     _keys(raw, allowed, sink, "bank item" if in_bank else "question", label)
     if not _question_id(question_id):
-        sink.add(raw.line, "each question needs an 'id' of letters, digits and underscores (or 'use' a bank item)", label)
+        sink.add(
+            raw.line, "each question needs an 'id' of letters, digits and underscores (or 'use' a bank item)", label
+        )
         return None
     if base is not None and context.bank is not None:
         for key in sorted(CONTENT_KEYS & raw.keys()):
@@ -626,7 +660,11 @@ def _choices(raw: LinedDict, kind: str, sink: _Problems, question_id: str) -> tu
     if kind == "maturity":
         anchors = raw.get("anchors")
         if not isinstance(anchors, list) or len(anchors) != SCORE_MAX:
-            sink.add(raw.line_of("anchors"), "a maturity question needs 'anchors': four texts, for levels 1 to 4", question_id)
+            sink.add(
+                raw.line_of("anchors"),
+                "a maturity question needs 'anchors': four texts, for levels 1 to 4",
+                question_id,
+            )
             return None
         texts = [_text(_single(anchor, raw.line_of("anchors")), "anchor", sink, question_id) for anchor in anchors]
         if any(text is None for text in texts):
@@ -635,10 +673,17 @@ def _choices(raw: LinedDict, kind: str, sink: _Problems, question_id: str) -> tu
     if kind == "yes_no":
         scores = raw.get("scores", {})
         if not isinstance(scores, Mapping) or not set(scores) <= set(YesNo.values):
-            sink.add(raw.line_of("scores"), "'scores' of a yes_no question maps 'yes' and/or 'no' to a score", question_id)
+            sink.add(
+                raw.line_of("scores"), "'scores' of a yes_no question maps 'yes' and/or 'no' to a score", question_id
+            )
             return None
         return tuple(
-            Choice(value, YES_NO_LABELS[value], _score(scores, value, raw.line_of("scores"), sink, question_id), value == "yes")
+            Choice(
+                value,
+                YES_NO_LABELS[value],
+                _score(scores, value, raw.line_of("scores"), sink, question_id),
+                value == "yes",
+            )
             for value in YesNo.values
         )
     entries = _entries(raw, "choices", sink, question_id)
@@ -658,7 +703,9 @@ def _choices(raw: LinedDict, kind: str, sink: _Problems, question_id: str) -> tu
         label = _text(entry, "label", sink, question_id)
         passes = _boolean(entry, "pass", sink, question_id)
         if label is not None:
-            choices.append(Choice(value, label, _score(entry, "score", entry.line_of("score"), sink, question_id), passes))
+            choices.append(
+                Choice(value, label, _score(entry, "score", entry.line_of("score"), sink, question_id), passes)
+            )
     return tuple(choices) if choices else None
 
 
@@ -674,7 +721,9 @@ def _score(raw: Mapping[str, Any], key: str, line: int, sink: _Problems, questio
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not SCORE_MIN <= value <= SCORE_MAX:
-        sink.add(line, f"choice score {value!r} is out of range (scores run from {SCORE_MIN} to {SCORE_MAX})", question_id)
+        sink.add(
+            line, f"choice score {value!r} is out of range (scores run from {SCORE_MIN} to {SCORE_MAX})", question_id
+        )
         return None
     return float(value)
 
@@ -738,8 +787,19 @@ def _applicability(raw: LinedDict, sink: _Problems, context: _Context, question_
 # --- questionnaires -------------------------------------------------------------------------------
 
 QUESTIONNAIRE_KEYS = frozenset(
-    {"id", "version", "direction", "title", "purpose", "visible_to", "counterpart", "mirrors_domains",
-     "mandated_by", "anonymous", "sections"}
+    {
+        "id",
+        "version",
+        "direction",
+        "title",
+        "purpose",
+        "visible_to",
+        "counterpart",
+        "mirrors_domains",
+        "mandated_by",
+        "anonymous",
+        "sections",
+    }
 )
 
 
@@ -856,10 +916,15 @@ def _check_conditions(sections: tuple[Section, ...], sink: _Problems) -> None:
                 sink.add(question.line, f"show_if names {name!r}, which is not asked before this question", question.id)
         for name, value in question.show_if.selections():
             target = questions[positions[name]] if name in positions else None
-            if target is not None and target.choices and target.type != "maturity":
-                if target.choice(str(value)) is None:
-                    values = ", ".join(choice.value for choice in target.choices)
-                    sink.add(question.line, f"show_if compares {name!r} with {value!r}, which is not one of its choices ({values})", question.id)
+            if target is None or not target.choices or target.type == "maturity":
+                continue
+            if target.choice(str(value)) is None:
+                values = ", ".join(choice.value for choice in target.choices)
+                sink.add(
+                    question.line,
+                    f"show_if compares {name!r} with {value!r}, which is not one of its choices ({values})",
+                    question.id,
+                )
 
 
 def _check_mirrors(questionnaires: Mapping[str, Questionnaire], problems: list[Problem]) -> None:
@@ -874,9 +939,15 @@ def _check_mirrors(questionnaires: Mapping[str, Questionnaire], problems: list[P
             if question.mirror is None:
                 continue
             if counterpart is None:
-                sink.add(question.line, f"mirror {question.mirror!r} has no counterpart questionnaire to point into", question.id)
+                sink.add(
+                    question.line,
+                    f"mirror {question.mirror!r} has no counterpart questionnaire to point into",
+                    question.id,
+                )
             elif question.mirror not in counterpart_ids:
-                sink.add(question.line, f"mirror {question.mirror!r} is not a question of {counterpart.id!r}", question.id)
+                sink.add(
+                    question.line, f"mirror {question.mirror!r} is not a question of {counterpart.id!r}", question.id
+                )
         if counterpart is not None and questionnaire.mirrors_domains:
             mirrored = {question.mirror for question in questionnaire.questions}
             for question in counterpart.questions:
@@ -949,7 +1020,7 @@ def _question_to_data(question: Question) -> dict[str, Any]:
         "minimum": question.minimum,
         "maximum": question.maximum,
     }
-    data.update({key: value for key, value in plain.items() if value not in (None, False)})
+    data.update({key: value for key, value in plain.items() if value is not None and value is not False})
     if question.weight != (2.0 if question.key else 1.0):
         data["weight"] = question.weight
     if question.show_if is not None:

@@ -187,7 +187,20 @@ EVIDENCE_MINUTES = Document.default_minutes
 
 TYPES: dict[str, QuestionType] = {
     kind.name: kind()
-    for kind in (YesNo, SingleChoice, MultiChoice, Maturity, Number, Money, Percent, Rating, Date, ShortText, LongText, Document)
+    for kind in (
+        YesNo,
+        SingleChoice,
+        MultiChoice,
+        Maturity,
+        Number,
+        Money,
+        Percent,
+        Rating,
+        Date,
+        ShortText,
+        LongText,
+        Document,
+    )
 }
 
 

@@ -7,7 +7,7 @@ values here) and dates stay text, so a file means what it says.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -27,7 +27,7 @@ class LinedDict(dict):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers: ClassVar[dict] = {
         first: [(tag, regex) for tag, regex in resolvers if tag not in _DROPPED_TAGS]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
@@ -47,9 +47,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Lined
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float)):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be plain text", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, "a key must be plain text", key_node.start_mark)
         key = str(key)
         line = key_node.start_mark.line + 1
         if key in mapping:

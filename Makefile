@@ -1,0 +1,42 @@
+# ddq: `make run` serves the demo, `make test` runs every test. Both set up what they need first.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+export FLASK_APP := ddq
+TEST_POSTGRES_URL ?= postgresql+psycopg://ddq:ddq@127.0.0.1:5432/ddq_test
+
+.PHONY: run test bench check lint postgres venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ddq check
+	$(BIN)/ddq db upgrade
+	$(BIN)/ddq demo
+	$(BIN)/ddq run --host 127.0.0.1 --port 5000
+
+postgres:
+	bash scripts/postgres.sh
+
+test: $(STAMP) postgres
+	DDQ_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
+
+check: $(STAMP)
+	$(BIN)/ddq check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""The `ddq` command: Flask's commands (run, db …) plus ddq's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from .app import create_app
+from .core.burden import estimate
+from .core.definitions import Library, Scope, check_library
+from .core.vocabulary import PARTNER_ROLES
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """ddq: due-diligence questionnaires in both directions."""
+
+
+def _library_root(path: Path, default: Path) -> Path:
+    """The definitions folder a file belongs to: the nearest folder up holding domains.yaml."""
+    for folder in [path, *path.parents] if path.is_dir() else path.parents:
+        if (folder / "domains.yaml").is_file():
+            return folder
+    return default
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Check questionnaire definitions; print every problem (exit 1) or a summary (exit 0)."""
+    default = Path(current_app.config["DDQ_QUESTIONNAIRES"])
+    groups: dict[Path, list[Path]] = {}
+    for path in paths or (default,):
+        if not path.exists():
+            raise click.ClickException(f"{path}: no such file or folder")
+        root = _library_root(path, default)
+        groups.setdefault(root, [])
+        if path.is_file():
+            groups[root].append(path)
+    failed = False
+    for root, files in groups.items():
+        library, problems = check_library(root, files)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if problems:
+            failed = True
+            click.echo(f"{len(problems)} problem(s) in {root}", err=True)
+        else:
+            _print_summary(library)
+    if failed:
+        raise SystemExit(1)
+
+
+def _print_summary(library: Library) -> None:
+    questionnaires = library.questionnaires.values()
+    total = sum(len(questionnaire.questions) for questionnaire in questionnaires)
+    click.echo(
+        f"{len(library.questionnaires)} questionnaires, {total} questions, {len(library.bank)} bank items, "
+        f"{len(library.domains)} domains, {len(library.tiers)} tiers: all valid"
+    )
+    for questionnaire in questionnaires:
+        click.echo(
+            f"\n{questionnaire.id} v{questionnaire.version} ({questionnaire.direction}): "
+            f"{len(questionnaire.questions)} questions in {len(questionnaire.sections)} sections"
+        )
+        if questionnaire.direction != "partner_self":
+            click.echo(f"  all questions: {_describe(estimate(questionnaire, Scope()))}")
+            continue
+        for tier in library.tiers.values():
+            core = estimate(questionnaire, Scope(tier=tier.id, partner_roles=frozenset()))
+            every = estimate(questionnaire, Scope(tier=tier.id, partner_roles=frozenset(PARTNER_ROLES)))
+            overs = core.over_budget(tier)
+            note = f"  OVER BUDGET: {'; '.join(overs)}" if overs else ""
+            click.echo(f"  {tier.id:<9} {_describe(core)}; with every role section {_describe(every)}{note}")
+
+
+def _describe(burden) -> str:
+    minutes = (
+        f"{burden.minutes_low:.0f} min"
+        if burden.minutes_low == burden.minutes_high
+        else f"{burden.minutes_low:.0f}-{burden.minutes_high:.0f} min"
+    )
+    return f"{burden.items} items, {burden.documents} documents, {minutes}"
+
+
+@main.command("demo")
+def demo_command() -> None:
+    """Load the demo institute, partners and assessments (does nothing if they are there)."""
+    from .core.definitions import DefinitionError
+    from .demo import load_demo
+    from .extensions import db
+    from .store.operations import StoreError
+
+    try:
+        created = load_demo(db.session)
+    except (DefinitionError, StoreError) as error:
+        db.session.rollback()
+        raise click.ClickException(f"demo data not loaded:\n{error}") from None
+    db.session.commit()
+    click.echo("demo data loaded" if created else "demo data already present; nothing changed")

@@ -1,0 +1,311 @@
+"""Demo data: the institute, four different partners, and assessments in every direction and several states.
+
+Answers are generated from each organisation's made-up capacity profile with a fixed seed, so every
+run produces the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .core.definitions import Library, Question, Questionnaire, Scope
+from .library import current_library
+from .store import operations as ops
+from .store.models import Assessment, Organisation, Partnership, User
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    name: str
+    country: str
+    staff_size: int
+    founded_year: int
+    languages: list[str]
+    partnership: str
+    type: str
+    roles: list[str]
+    tier: str
+    amount: int | None
+    #: Typical maturity level (1-4) the generated answers scatter around.
+    level: float
+    #: Statuses of the partner's self-assessment and of its rating of the institute (None: not asked).
+    self_status: str
+    rating_status: str | None
+
+
+HOST = "BIL (the institute)"
+PARTNERS = (
+    DemoPartner(
+        "Mathare Youth Voices",
+        "KE",
+        6,
+        dt.date.today().year - 2,
+        ["en"],
+        "Youth voices on urban climate risk",
+        "thematic",
+        ["communication"],
+        "light",
+        None,
+        1.9,
+        "in_progress",
+        "sent",
+    ),
+    DemoPartner(
+        "Université de Ouagadougou – Laboratoire d'études urbaines",
+        "BF",
+        120,
+        1974,
+        ["fr", "en"],
+        "Informal settlements and flooding: a joint study",
+        "project",
+        ["research"],
+        "standard",
+        85_000,
+        3.1,
+        "submitted",
+        "submitted",
+    ),
+    DemoPartner(
+        "Alianza Comunitaria por el Agua",
+        "PE",
+        45,
+        2009,
+        ["es", "en"],
+        "Water governance capacity programme",
+        "capacity_development",
+        ["policy_influence"],
+        "standard",
+        150_000,
+        2.5,
+        "changes_requested",
+        None,
+    ),
+    DemoPartner(
+        "Fundação Horizonte",
+        "BR",
+        30,
+        1998,
+        ["pt", "en"],
+        "Climate adaptation research fund",
+        "funding",
+        ["research", "policy_influence"],
+        "enhanced",
+        None,
+        3.5,
+        "accepted",
+        "accepted",
+    ),
+)
+
+#: How to walk an assessment from draft to each demo status.
+_PATHS = {
+    "sent": ["sent"],
+    "in_progress": ["sent", "in_progress"],
+    "submitted": ["sent", "submitted"],
+    "changes_requested": ["sent", "submitted", "changes_requested"],
+    "accepted": ["sent", "submitted", "accepted"],
+}
+
+
+def load_demo(session: Session) -> bool:
+    """Create the demo data unless the institute already exists; return whether anything was created."""
+    if ops.host_organisation(session) is not None:
+        return False
+    library = current_library()
+    host = ops.create_organisation(
+        session, HOST, kind="host", country="GB", staff_size=240, founded_year=1985, languages=["en", "fr", "es", "pt"]
+    )
+    admin = ops.create_user(session, "admin@bil.example.org", "Ada Admin", "admin", host)
+    reviewer = ops.create_user(session, "reviewer@bil.example.org", "Rui Reviewer", "staff", host)
+
+    disclosure = ops.create_assessment(
+        session, library.questionnaire("host-disclosure"), subject=host, respondent=host, actor=admin
+    )
+    _advance(session, disclosure, ["sent", "in_progress"], admin)
+    _answer_all(session, disclosure, library, Scope(), level=3.2, rng=random.Random(HOST), actor=reviewer)
+    _advance(session, disclosure, ["submitted", "accepted"], admin)
+
+    for number, spec in enumerate(PARTNERS, start=1):
+        _demo_partner(session, library, host, spec, number, admin, reviewer)
+    return True
+
+
+def _demo_partner(
+    session: Session, library: Library, host: Organisation, spec: DemoPartner, number: int, admin: User, reviewer: User
+) -> None:
+    partner = ops.create_organisation(
+        session,
+        spec.name,
+        country=spec.country,
+        staff_size=spec.staff_size,
+        founded_year=spec.founded_year,
+        languages=spec.languages,
+        actor=admin,
+    )
+    respondent = ops.create_user(
+        session,
+        f"respondent{number}@partner{number}.example.org",
+        f"Respondent at {spec.name}",
+        "partner_respondent",
+        partner,
+        language=spec.languages[0],
+    )
+    partnership = ops.create_partnership(
+        session,
+        partner,
+        spec.partnership,
+        spec.type,
+        roles=spec.roles,
+        tier=spec.tier,
+        amount_transferred=spec.amount,
+        currency="USD" if spec.amount else None,
+        starts_on=dt.date(2026, 1, 1),
+        actor=admin,
+    )
+    rng = random.Random(spec.name)
+    scope = _scope(partnership)
+    assessment = ops.create_assessment(
+        session,
+        library.questionnaire("partner-capacity"),
+        subject=partner,
+        respondent=partner,
+        partnership=partnership,
+        language=spec.languages[0],
+        due_on=dt.date(2027, 1, 31),
+        actor=admin,
+    )
+    path = _PATHS[spec.self_status]
+    _advance(session, assessment, path[:1], admin)
+    share = 0.4 if spec.self_status == "in_progress" else 1.0
+    _answer_all(
+        session,
+        assessment,
+        library,
+        scope,
+        spec.level,
+        rng,
+        respondent,
+        share=share,
+        facts={"staff_count": spec.staff_size},
+    )
+    _advance(session, assessment, path[1:], reviewer)
+    if spec.self_status == "changes_requested":
+        answer = next(answer for answer in assessment.answers if answer.question_id == "accounting_system")
+        ops.add_review_comment(
+            session,
+            answer,
+            reviewer,
+            "request_changes",
+            "Could you say which accounting software you use and since when?",
+        )
+    if spec.self_status == "accepted":
+        for answer in assessment.answers:
+            answer.evidence_level = 2 if answer.value is not None and rng.random() < 0.5 else 1
+    if spec.rating_status:
+        rating = ops.create_assessment(
+            session,
+            library.questionnaire("partner-feedback"),
+            subject=host,
+            respondent=partner,
+            partnership=partnership,
+            language=spec.languages[0],
+            actor=admin,
+        )
+        rating_path = _PATHS[spec.rating_status]
+        _advance(session, rating, rating_path[:1], admin)
+        if spec.rating_status != "sent":
+            _answer_all(session, rating, library, Scope(), 3.0, rng, respondent)
+        _advance(session, rating, rating_path[1:], reviewer)
+    session.flush()
+
+
+def _scope(partnership: Partnership) -> Scope:
+    return Scope(tier=partnership.tier, partnership_type=partnership.type, partner_roles=frozenset(partnership.roles))
+
+
+def _advance(session: Session, assessment: Assessment, statuses: list[str], actor: User) -> None:
+    for status in statuses:
+        ops.change_status(session, assessment, status, actor)
+
+
+def _answer_all(
+    session: Session,
+    assessment: Assessment,
+    library: Library,
+    scope: Scope,
+    level: float,
+    rng: random.Random,
+    actor: User,
+    share: float = 1.0,
+    facts: dict[str, Any] | None = None,
+) -> None:
+    """Answer the applicable questions in order, respecting skip logic, up to `share` of them."""
+    questionnaire: Questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    given: dict[str, Any] = {}
+    applicable = [question for _, question in questionnaire.applicable(scope)]
+    for question in applicable[: max(1, round(len(applicable) * share))]:
+        if question.show_if is not None and not question.show_if.evaluate(given):
+            continue
+        if question.allow_na and rng.random() < 0.08:
+            ops.save_answer(
+                session,
+                assessment,
+                question.id,
+                not_applicable=True,
+                na_reason="Does not apply to our work.",
+                active_seconds=rng.randint(5, 30),
+                actor=actor,
+            )
+            continue
+        value = (facts or {}).get(question.id, _demo_value(question, level, rng))
+        if value is None:
+            continue
+        ops.save_answer(session, assessment, question.id, value, active_seconds=rng.randint(10, 240), actor=actor)
+        given[question.id] = value
+
+
+def _demo_value(question: Question, level: float, rng: random.Random) -> Any:
+    """A plausible answer for an organisation whose capacity is around `level`."""
+    target = min(4.0, max(1.0, rng.gauss(level, 0.7)))
+    if question.type == "maturity":
+        return round(target)
+    if question.type == "yes_no":
+        if question.gate:
+            return "yes" if rng.random() < 0.95 else "no"
+        return rng.choice(["yes", "no"]) if not question.scored else _nearest(question, target).value
+    if question.type == "single_choice":
+        return _nearest(question, target).value if question.scored else rng.choice(question.choices).value
+    if question.type == "multi_choice":
+        return [
+            choice.value for choice in rng.sample(question.choices, k=rng.randint(1, min(3, len(question.choices))))
+        ]
+    if question.type == "rating":
+        low, high = int(question.minimum or 0), int(question.maximum or 10)
+        return min(high, max(low, round(low + (high - low) * (target - 1) / 3 + rng.uniform(-1, 1))))
+    if question.type in {"number", "money", "percent"}:
+        return {"money": rng.randint(50, 5_000) * 1_000, "percent": rng.randint(5, 60)}.get(
+            question.type, rng.randint(0, 30)
+        )
+    if question.type == "date":
+        return dt.date(2026, rng.randint(1, 10), rng.randint(1, 28)).isoformat()
+    if question.type in {"short_text", "long_text"}:
+        return _DEMO_TEXT[rng.randrange(len(_DEMO_TEXT))]
+    return None  # documents: the demo ships no files
+
+
+def _nearest(question: Question, target: float):
+    scored = [choice for choice in question.choices if choice.score is not None]
+    return min(scored, key=lambda choice: abs(choice.score - target))
+
+
+_DEMO_TEXT = (
+    "Set out in our annual report; we are happy to talk it through.",
+    "We agree this with each partner at the start and review it every year.",
+    "Handled by our director with the board's finance committee.",
+    "Described in the policy shared last year; an update is under way.",
+)

@@ -1,0 +1,1 @@
+"""The database layer: models (models.py) and the operations that write them (operations.py)."""

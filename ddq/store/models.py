@@ -1,0 +1,289 @@
+"""The database: organisations, people, partnerships, questionnaire snapshots, assessments and answers.
+
+Rules that must always hold are database constraints, so that no code path can break them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.vocabulary import DIRECTIONS, PARTNERSHIP_TYPES, USER_ROLES
+from ..core.workflow import STATUSES
+from ..extensions import db
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Organisation(db.Model):
+    """The institute (kind 'host', exactly one) or a partner."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", ("host", "partner")), name="kind"),
+        sa.CheckConstraint("staff_size IS NULL OR staff_size >= 0", name="staff_size"),
+        sa.CheckConstraint("founded_year IS NULL OR founded_year BETWEEN 1000 AND 3000", name="founded_year"),
+        sa.Index(
+            "uq_organisations_one_host",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("kind = 'host'"),
+            postgresql_where=sa.text("kind = 'host'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The organisation's usual name, unique in ddq.
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: 'host' for the institute itself, 'partner' for everyone else.
+    kind: Mapped[str] = mapped_column(sa.String(10), default="partner")
+    #: ISO 3166 country code of the main office.
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: Staff, full-time equivalent; small organisations get a lighter tier.
+    staff_size: Mapped[int | None]
+    #: Year founded; young organisations get a lighter tier.
+    founded_year: Mapped[int | None]
+    #: Languages the organisation works in, preferred first (codes such as 'fr').
+    languages: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    partnerships: Mapped[list[Partnership]] = relationship(back_populates="partner")
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @property
+    def is_host(self) -> bool:
+        return self.kind == "host"
+
+
+class User(db.Model):
+    """A person who signs in: institute staff or someone at a partner."""
+
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint(_one_of("role", USER_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased e-mail address, used to sign in.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: One of admin, staff, partner_respondent, partner_viewer.
+    role: Mapped[str] = mapped_column(sa.String(20))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    #: A password hash; None until the person sets a password (partners enter by invitation).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Preferred interface language.
+    language: Mapped[str] = mapped_column(sa.String(5), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+
+class Partnership(db.Model):
+    """A relationship between the institute and one partner, with what it involves."""
+
+    __tablename__ = "partnerships"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("type", PARTNERSHIP_TYPES), name="type"),
+        sa.CheckConstraint("amount_transferred IS NULL OR amount_transferred >= 0", name="amount"),
+        sa.CheckConstraint("review_cycle_months > 0", name="review_cycle"),
+        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: project, thematic, capacity_development, institutional or funding.
+    type: Mapped[str] = mapped_column(sa.String(30))
+    #: The partner's roles: research, communication, policy_influence.
+    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Due-diligence tier (an id from tiers.yaml), with the reason when staff chose it over the suggestion.
+    tier: Mapped[str | None] = mapped_column(sa.String(30))
+    tier_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: The funder behind the partnership, if any (its template may be mandated).
+    funder: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Money the institute transfers to the partner over the partnership.
+    amount_transferred: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    #: How often the due diligence is reviewed.
+    review_cycle_months: Mapped[int] = mapped_column(default=24)
+    starts_on: Mapped[dt.date | None]
+    ends_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    partner: Mapped[Organisation] = relationship(back_populates="partnerships")
+    assessments: Mapped[list[Assessment]] = relationship(back_populates="partnership")
+
+
+class QuestionnaireVersion(db.Model):
+    """An immutable snapshot of a questionnaire as it was given; answers always refer to one."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (sa.CheckConstraint(_one_of("direction", DIRECTIONS), name="direction"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The questionnaire's id in its definition, e.g. 'partner-capacity'.
+    key: Mapped[str] = mapped_column(sa.String(100), index=True)
+    version: Mapped[str] = mapped_column(sa.String(50))
+    direction: Mapped[str] = mapped_column(sa.String(30))
+    #: The whole definition in the file format, question bank items written out.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: sha256 of the canonical JSON of `definition`.
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Assessment(db.Model):
+    """One questionnaire put to one respondent organisation about one subject organisation."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("direction", DIRECTIONS), name="direction"),
+        sa.CheckConstraint(_one_of("status", STATUSES), name="status"),
+        sa.CheckConstraint("direction = 'host_disclosure' OR partnership_id IS NOT NULL", name="partnership"),
+        sa.CheckConstraint("direction = 'partner_rates_host' OR subject_id = respondent_id", name="self_report"),
+        sa.CheckConstraint("direction != 'partner_rates_host' OR subject_id != respondent_id", name="rates_other"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_versions.id"), index=True)
+    #: partner_self, host_disclosure or partner_rates_host.
+    direction: Mapped[str] = mapped_column(sa.String(30))
+    #: The partnership the request belongs to; None for the institute's own disclosure.
+    partnership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partnerships.id"), index=True)
+    #: The organisation whose capacity or practice is described.
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    #: The organisation that answers.
+    respondent_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    #: The tier the questions were chosen for (partner_self).
+    tier: Mapped[str | None] = mapped_column(sa.String(30))
+    #: Written reason for sending a request over its tier's budget, shown to the partner.
+    budget_justification: Mapped[str | None] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(5), default="en")
+    due_on: Mapped[dt.date | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    partnership: Mapped[Partnership | None] = relationship(back_populates="assessments")
+    subject: Mapped[Organisation] = relationship(foreign_keys=[subject_id])
+    respondent: Mapped[Organisation] = relationship(foreign_keys=[respondent_id])
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+
+
+class Answer(db.Model):
+    """The answer to one question of one assessment, with its evidence level and history."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        sa.UniqueConstraint("assessment_id", "question_id"),
+        sa.CheckConstraint("evidence_level BETWEEN 0 AND 3", name="evidence_level"),
+        sa.CheckConstraint("active_seconds >= 0", name="active_seconds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    #: The question's id in the assessment's questionnaire version.
+    question_id: Mapped[str] = mapped_column(sa.String(100))
+    #: The bank item the question asks, so the answer can be carried over.
+    bank_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    #: The valid answer in its canonical form (see ddq.core.questions); None when unanswered.
+    value: Mapped[Any | None] = mapped_column(JSONType)
+    #: What the respondent typed when it was not yet valid, kept so that nothing typed is lost.
+    draft: Mapped[Any | None] = mapped_column(JSONType)
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    na_reason: Mapped[str | None] = mapped_column(sa.Text)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    #: Evidence level 0-3 (E0 self-declared, E1 document, E2 checked, E3 independent).
+    evidence_level: Mapped[int] = mapped_column(default=0)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Seconds of active work on the question (not time with the page open).
+    active_seconds: Mapped[int] = mapped_column(default=0)
+    #: The earlier answer this one was carried over from.
+    reused_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("answers.id"))
+    #: When the respondent confirmed a carried-over answer is still true.
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    reused_from: Mapped[Answer | None] = relationship(remote_side=[id])
+    evidence_files: Mapped[list[EvidenceFile]] = relationship(back_populates="answer")
+    review_comments: Mapped[list[ReviewComment]] = relationship(back_populates="answer", order_by="ReviewComment.id")
+
+
+class EvidenceFile(db.Model):
+    """An uploaded document, stored outside the web root under a generated name."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (
+        sa.CheckConstraint("size_bytes >= 0", name="size"),
+        sa.CheckConstraint("expires_on IS NULL OR effective_on IS NULL OR expires_on >= effective_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("answers.id", ondelete="SET NULL"), index=True)
+    #: The file name as uploaded, sanitised, for display only.
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    #: The generated name on disk.
+    stored_name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: The period the document is valid for, so it can be reused until it expires.
+    effective_on: Mapped[dt.date | None]
+    expires_on: Mapped[dt.date | None]
+
+    answer: Mapped[Answer | None] = relationship(back_populates="evidence_files")
+
+
+class ReviewComment(db.Model):
+    """A reviewer's note on an answer: a comment, a request for changes, or acceptance."""
+
+    __tablename__ = "review_comments"
+    __table_args__ = (sa.CheckConstraint(_one_of("action", ("comment", "request_changes", "accept")), name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(sa.String(20), default="comment")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    answer: Mapped[Answer] = relationship(back_populates="review_comments")
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, and when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    #: The person who acted; None for the system (demo data, imports run from the command line).
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: A dotted verb such as 'assessment.status'.
+    action: Mapped[str] = mapped_column(sa.String(100))
+    object_type: Mapped[str] = mapped_column(sa.String(50))
+    object_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
