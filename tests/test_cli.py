@@ -1,0 +1,68 @@
+"""The ddq command: check, demo, and the migrations it runs."""
+
+import pytest
+import sqlalchemy as sa
+
+from ddq.cli import main
+from ddq.extensions import db
+from ddq.store.models import Assessment, Organisation
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def test_check_prints_the_counts_and_exits_0(runner):
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "3 questionnaires, 166 questions, 87 bank items, 11 domains, 3 tiers: all valid" in result.output
+    assert "partner-capacity v2026.1 (partner_self): 87 questions in 11 sections" in result.output
+    assert "light     22 items, 2 documents, 22 min" in result.output
+
+
+def test_check_a_broken_file_prints_file_line_and_exits_1(runner, library_copy):
+    path = library_copy / "partner-feedback.yaml"
+    text = path.read_text(encoding="utf-8").replace("type: rating", "type: ratng", 1)
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("        type: ratng") + 1
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert f"partner-feedback.yaml:{line}: [due_diligence_proportionate] unknown question type 'ratng'" in result.output
+    assert "1 problem(s)" in result.output
+
+
+def test_check_reports_a_missing_path(runner, tmp_path):
+    result = runner.invoke(main, ["check", str(tmp_path / "nowhere.yaml")])
+    assert result.exit_code == 1 and "no such file or folder" in result.output
+
+
+def test_check_a_folder(runner, library_copy):
+    result = runner.invoke(main, ["check", str(library_copy)])
+    assert result.exit_code == 0 and "all valid" in result.output
+
+
+def test_demo_loads_once(runner):
+    first = runner.invoke(main, ["demo"])
+    assert first.exit_code == 0 and "demo data loaded" in first.output
+    counts = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Assessment)),
+    )
+    second = runner.invoke(main, ["demo"])
+    assert second.exit_code == 0 and "nothing changed" in second.output
+    db.session.expire_all()
+    assert counts == (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Assessment)),
+    )
+    assert counts == (5, 8)  # the institute and 4 partners; 1 disclosure, 4 self-assessments, 3 ratings
+
+
+def test_demo_with_broken_definitions_says_why_and_writes_nothing(app, library_copy):
+    (library_copy / "bank" / "people.yaml").write_text("items: [", encoding="utf-8")
+    app.config["DDQ_QUESTIONNAIRES"] = str(library_copy)
+    result = app.test_cli_runner().invoke(main, ["demo"])
+    assert result.exit_code == 1
+    assert "demo data not loaded" in result.output and "people.yaml" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
