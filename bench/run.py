@@ -64,7 +64,9 @@ def parse_only() -> None:
 def main() -> None:
     library = load_library(QUESTIONNAIRES)
     questions = sum(len(q.questions) for q in library.questionnaires.values())
-    print(f"# {len(yaml_files())} definition files, {len(library.questionnaires)} questionnaires, {questions} questions")
+    print(
+        f"# {len(yaml_files())} definition files, {len(library.questionnaires)} questionnaires, {questions} questions"
+    )
 
     load = median_seconds(lambda: load_library(QUESTIONNAIRES)) * 1000
     parse = median_seconds(parse_only) * 1000

@@ -258,6 +258,23 @@ class Questionnaire:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """Domain weights for the overall figure of partnerships it applies to."""
+
+    id: str
+    title: Text
+    applies_to: Applicability
+    weights: tuple[tuple[str, float], ...]
+
+    def matches(self, partnership_type: str | None, partner_roles: Iterable[str]) -> bool:
+        """Whether the profile applies; unlike question applicability, unknown facts match nothing."""
+        rules = self.applies_to
+        if rules.partnership_types and partnership_type not in rules.partnership_types:
+            return False
+        return not rules.partner_roles or bool(set(rules.partner_roles) & set(partner_roles))
+
+
+@dataclass(frozen=True)
 class Library:
     """Everything read from a definitions folder."""
 
@@ -265,14 +282,25 @@ class Library:
     tiers: Mapping[str, Tier]
     bank: Mapping[str, Question]
     questionnaires: Mapping[str, Questionnaire]
+    profiles: tuple[Profile, ...] = ()
 
     def questionnaire(self, questionnaire_id: str) -> Questionnaire:
         return self.questionnaires[questionnaire_id]
 
+    def domain_weights(self, partnership_type: str | None, partner_roles: Iterable[str] = ()) -> dict[str, float]:
+        """The weight of each domain in the overall figure for such a partnership (matching profiles multiply)."""
+        roles = tuple(partner_roles)
+        weights = dict.fromkeys(self.domains, 1.0)
+        for profile in self.profiles:
+            if profile.matches(partnership_type, roles):
+                for domain, weight in profile.weights:
+                    weights[domain] *= weight
+        return weights
+
 
 # --- reading a library ----------------------------------------------------------------------------
 
-LIBRARY_FILES = ("domains.yaml", "tiers.yaml")
+LIBRARY_FILES = ("domains.yaml", "tiers.yaml", "profiles.yaml")
 BANK_FOLDER = "bank"
 
 
@@ -314,7 +342,8 @@ def check_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> t
             continue
         questionnaires[questionnaire.id] = questionnaire
     _check_mirrors(questionnaires, problems)
-    library = Library(domains=domains, tiers=tiers, bank=context.bank, questionnaires=questionnaires)
+    profiles = _read_profiles(root / "profiles.yaml", context, problems) if (root / "profiles.yaml").exists() else ()
+    library = Library(domains=domains, tiers=tiers, bank=context.bank, questionnaires=questionnaires, profiles=profiles)
     return library, sorted(set(problems))
 
 
@@ -531,6 +560,35 @@ def _read_tiers(path: Path, problems: list[Problem]) -> dict[str, Tier]:
             items, minutes, documents = limits
             tiers[tier_id] = Tier(tier_id, title, when, int(items), float(minutes), int(documents), evidence)
     return tiers
+
+
+def _read_profiles(path: Path, context: _Context, problems: list[Problem]) -> tuple[Profile, ...]:
+    raw = _read_file(path, problems)
+    if raw is None:
+        return ()
+    sink = _Problems(_display(path), problems)
+    _keys(raw, {"profiles"}, sink, "file")
+    profiles = []
+    for entry in _entries(raw, "profiles", sink):
+        _keys(entry, {"id", "title", "applies_to", "weights"}, sink, "profile")
+        profile_id = entry.get("id")
+        title = _text(entry, "title", sink, profile_id)
+        weights = _mapping(entry.get("weights"), sink, entry.line_of("weights"), "'weights'", profile_id)
+        if not _question_id(profile_id) or title is None or weights is None:
+            sink.add(entry.line, "each profile needs an 'id', a 'title' and 'weights'", profile_id)
+            continue
+        for domain, weight in weights.items():
+            if context.domains is not None and domain not in context.domains:
+                sink.add(weights.line_of(domain), f"unknown domain {domain!r}", profile_id)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+                sink.add(weights.line_of(domain), f"the weight of {domain!r} must be a positive number", profile_id)
+        valid = tuple(
+            (domain, float(weight))
+            for domain, weight in weights.items()
+            if isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0
+        )
+        profiles.append(Profile(profile_id, title, _applicability(entry, sink, context, profile_id), valid))
+    return tuple(profiles)
 
 
 def _read_bank(path: Path, context: _Context, problems: list[Problem]) -> None:

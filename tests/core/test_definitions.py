@@ -312,3 +312,19 @@ def test_a_corrupt_snapshot_is_refused(shipped_library):
     data["sections"][0]["questions"][0]["type"] = "hologram"
     with pytest.raises(DefinitionError, match="unknown question type 'hologram'"):
         questionnaire_from_data(data)
+
+
+def test_profiles_weigh_domains_for_the_overall(shipped_library):
+    funding = shipped_library.domain_weights("funding", ["research"])
+    assert funding["financial_management"] == funding["financial_stability"] == 2.0
+    assert funding["research_ethics_data"] == 2.0 and funding["governance"] == 1.0
+    assert shipped_library.domain_weights(None)["financial_management"] == 1.0  # unknown type: no profile
+
+
+def test_profile_with_unknown_domain_or_bad_weight(library_copy):
+    (library_copy / "profiles.yaml").write_text(
+        "profiles:\n  - id: p\n    title: P\n    weights: {governanse: 2, safeguarding: -1}\n", encoding="utf-8"
+    )
+    found = problems_in(library_copy, "profiles.yaml")
+    assert any("unknown domain 'governanse'" in p.message for p in found)
+    assert any("the weight of 'safeguarding' must be a positive number" in p.message for p in found)

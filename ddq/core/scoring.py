@@ -1,0 +1,298 @@
+"""Answers become a scorecard: item scores, domain profile, gates, confidence, strengths and priorities.
+
+The rules (methodology §2):
+- items score 1-4; N/A and questions hidden by skip logic leave numerator and denominator;
+- unanswered and "not yet known" answers lower confidence, never the score;
+- key items weigh double; gate items are pass/flag, reported apart and never averaged in;
+- domain score = weighted mean of its scored items; a key item at level 1 caps the domain's band at
+  "significant" risk whatever the mean;
+- risk bands follow HACT: points = 1 for a low-risk item, else weight × risk rating (risk = 5 - maturity),
+  divided by the number of items, in four equal bands from 1 to (4n + 4k) / n;
+- strength: domain >= 3.0 and no key item <= 2; capacity priority: domain < 2.0 or a key item at 1;
+  for young or small organisations a domain from 2.0 is "sufficient at this stage", not a weakness;
+- the overall figure weighs domains by the partnership's profile, and is always shown beside the profile.
+
+One code path for every direction: the institute's disclosure is scored exactly like a partner's answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .definitions import Domain, Question, Questionnaire, Scope
+from .questions import SCORE_MAX, SCORE_MIN
+
+BANDS = ("low", "moderate", "significant", "high")
+#: Organisations younger than this many years, or with at most SMALL_STAFF staff, get stage-adjusted targets.
+YOUNG_YEARS = 5
+SMALL_STAFF = 10
+STRENGTH_FROM = 3.0
+PRIORITY_BELOW = 2.0
+SUFFICIENT_FOR_STAGE_FROM = 2.0
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """What scoring needs of one stored answer."""
+
+    value: Any = None
+    not_applicable: bool = False
+    #: 0-3 for E0-E3.
+    evidence_level: int = 0
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The organisation's size and age, for stage-adjusted targets."""
+
+    staff_size: int | None = None
+    founded_year: int | None = None
+    year: int | None = None
+
+    @property
+    def early(self) -> bool:
+        young = self.founded_year is not None and self.year is not None and self.year - self.founded_year < YOUNG_YEARS
+        small = self.staff_size is not None and self.staff_size <= SMALL_STAFF
+        return young or small
+
+
+ANY_SCOPE = Scope()
+UNKNOWN_STAGE = Stage()
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """One question's part in the scorecard; `points` over `weight` summed per domain gives the domain score."""
+
+    question_id: str
+    domain: str | None
+    #: scored | not_applicable | hidden | unanswered | unknown | gate | not_scored
+    status: str
+    weight: float
+    key: bool
+    score: float | None = None
+    evidence_level: int = 0
+
+    @property
+    def points(self) -> float:
+        return self.weight * self.score if self.score is not None else 0.0
+
+    @property
+    def counts_for_confidence(self) -> bool:
+        return self.status in {"scored", "unanswered", "unknown"}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    question_id: str
+    domain: str | None
+    #: True passed, False flagged, None not answered.
+    passed: bool | None
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class DomainScore:
+    domain: str
+    #: Weighted mean of scored items, or None when nothing in the domain was scored.
+    score: float | None
+    weight_sum: float
+    points: float
+    scored_items: int
+    key_items: int
+    #: HACT-style risk band, capped at "significant" when a key item is at level 1.
+    band: str | None
+    capped: bool
+    #: Weighted share of applicable scored items answered with evidence E1 or above.
+    confidence: float
+    #: Weighted share of applicable scored items that have a score.
+    completeness: float
+    #: strength | adequate | developing | sufficient_for_stage | priority | not_assessed
+    standing: str
+    lowest_key_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    questionnaire_id: str
+    items: tuple[ItemScore, ...]
+    domains: tuple[DomainScore, ...]
+    gates: tuple[GateResult, ...]
+    #: The domain weights of the partnership's profile used for `overall`.
+    profile: Mapping[str, float] = field(default_factory=dict)
+    overall: float | None = None
+    overall_band: str | None = None
+    confidence: float = 0.0
+    early_stage: bool = False
+
+    def domain(self, domain_id: str) -> DomainScore:
+        return next(domain for domain in self.domains if domain.domain == domain_id)
+
+    def items_of(self, domain_id: str) -> tuple[ItemScore, ...]:
+        return tuple(item for item in self.items if item.domain == domain_id)
+
+    @property
+    def strengths(self) -> tuple[DomainScore, ...]:
+        return tuple(domain for domain in self.domains if domain.standing == "strength")
+
+    @property
+    def priorities(self) -> tuple[DomainScore, ...]:
+        return tuple(domain for domain in self.domains if domain.standing == "priority")
+
+    @property
+    def flagged_gates(self) -> tuple[GateResult, ...]:
+        return tuple(gate for gate in self.gates if gate.passed is False)
+
+
+# --- items ----------------------------------------------------------------------------------------
+
+
+def item_score(question: Question, answer: AnswerInput | None, shown: bool) -> ItemScore:
+    """Score one question from its answer."""
+    base = {"question_id": question.id, "domain": question.domain, "weight": question.weight, "key": question.key}
+    evidence = answer.evidence_level if answer else 0
+    if question.gate:
+        return ItemScore(status="gate", evidence_level=evidence, **base)
+    if not question.scored:
+        return ItemScore(status="not_scored", evidence_level=evidence, **base)
+    if not shown:
+        return ItemScore(status="hidden", **base)
+    if answer is not None and answer.not_applicable:
+        return ItemScore(status="not_applicable", evidence_level=evidence, **base)
+    if answer is None or answer.value in (None, "", []):
+        return ItemScore(status="unanswered", **base)
+    score = answer_score(question, answer.value)
+    if score is None:
+        return ItemScore(status="unknown", evidence_level=evidence, **base)
+    return ItemScore(status="scored", score=score, evidence_level=evidence, **base)
+
+
+def answer_score(question: Question, value: Any) -> float | None:
+    """The 1-4 score of an answer: the level of a maturity item, else its choice's score (the highest selected)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    scores = [choice.score for item in values if (choice := question.choice(str(item))) and choice.score is not None]
+    return max(scores) if scores else None
+
+
+def gate_result(question: Question, answer: AnswerInput | None) -> GateResult:
+    if answer is None or answer.value in (None, "", []) or answer.not_applicable:
+        return GateResult(question.id, question.domain, None)
+    return GateResult(question.id, question.domain, str(answer.value) in question.pass_values, answer.value)
+
+
+# --- bands ----------------------------------------------------------------------------------------
+
+
+def hact_band(items: Iterable[ItemScore]) -> str | None:
+    """HACT's risk band over scored items (see module docstring); None when there are none."""
+    scored = [item for item in items if item.status == "scored"]
+    if not scored:
+        return None
+    n = len(scored)
+    k = sum(1 for item in scored if item.key)
+    points = sum(1.0 if _risk(item) == 1 else (2 if item.key else 1) * _risk(item) for item in scored)
+    score = points / n
+    top = (4 * n + 4 * k) / n
+    width = (top - 1) / len(BANDS)
+    index = min(len(BANDS) - 1, max(0, math.floor((score - 1) / width + 1e-9)))
+    return BANDS[index]
+
+
+def _risk(item: ItemScore) -> float:
+    """HACT rates risk 1 (low) to 4 (high): the mirror of maturity."""
+    return SCORE_MAX + SCORE_MIN - (item.score or SCORE_MIN)
+
+
+# --- domains and the whole scorecard --------------------------------------------------------------
+
+
+def domain_score(domain: str, items: tuple[ItemScore, ...], early_stage: bool) -> DomainScore:
+    scored = [item for item in items if item.status == "scored"]
+    weight_sum = sum(item.weight for item in scored)
+    points = sum(item.points for item in scored)
+    score = points / weight_sum if weight_sum else None
+    keys = [item.score for item in scored if item.key and item.score is not None]
+    lowest_key = min(keys) if keys else None
+    band = hact_band(scored)
+    capped = lowest_key == SCORE_MIN and band in {"low", "moderate"}
+    if capped:
+        band = "significant"
+    considered = [item for item in items if item.counts_for_confidence]
+    considered_weight = sum(item.weight for item in considered)
+    evidenced = sum(item.weight for item in scored if item.evidence_level >= 1)
+    return DomainScore(
+        domain=domain,
+        score=score,
+        weight_sum=weight_sum,
+        points=points,
+        scored_items=len(scored),
+        key_items=len(keys),
+        band=band,
+        capped=capped,
+        confidence=evidenced / considered_weight if considered_weight else 0.0,
+        completeness=weight_sum / considered_weight if considered_weight else 0.0,
+        standing=_standing(score, lowest_key, early_stage),
+        lowest_key_score=lowest_key,
+    )
+
+
+def _standing(score: float | None, lowest_key: float | None, early_stage: bool) -> str:
+    if score is None:
+        return "not_assessed"
+    if score < PRIORITY_BELOW or lowest_key == SCORE_MIN:
+        return "priority"
+    if score >= STRENGTH_FROM and (lowest_key is None or lowest_key > 2):
+        return "strength"
+    if score >= STRENGTH_FROM:
+        return "adequate"
+    return "sufficient_for_stage" if early_stage and score >= SUFFICIENT_FOR_STAGE_FROM else "developing"
+
+
+def score_assessment(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerInput],
+    *,
+    domains: Iterable[Domain] = (),
+    scope: Scope = ANY_SCOPE,
+    stage: Stage = UNKNOWN_STAGE,
+    profile: Mapping[str, float] | None = None,
+) -> Scorecard:
+    """Score one assessment. `domains` gives the report order; `profile` the domain weights of the overall."""
+    given = {question_id: answer.value for question_id, answer in answers.items() if not answer.not_applicable}
+    items: list[ItemScore] = []
+    gates: list[GateResult] = []
+    for _, question in questionnaire.applicable(scope):
+        answer = answers.get(question.id)
+        shown = question.show_if is None or question.show_if.evaluate(given)
+        if question.gate and shown:
+            gates.append(gate_result(question, answer))
+        items.append(item_score(question, answer, shown))
+    early = stage.early
+    order = [domain.id for domain in domains] or sorted({item.domain for item in items if item.domain})
+    present = {item.domain for item in items if item.status not in {"not_scored", "gate"}}
+    domain_scores = tuple(
+        domain_score(domain_id, tuple(item for item in items if item.domain == domain_id), early)
+        for domain_id in order
+        if domain_id in present
+    )
+    weights = {domain.domain: (profile or {}).get(domain.domain, 1.0) for domain in domain_scores}
+    assessed = [domain for domain in domain_scores if domain.score is not None]
+    total_weight = sum(weights[domain.domain] for domain in assessed)
+    overall = sum(weights[d.domain] * d.score for d in assessed) / total_weight if total_weight else None
+    considered = [item for item in items if item.counts_for_confidence]
+    considered_weight = sum(item.weight for item in considered)
+    evidenced = sum(item.weight for item in items if item.status == "scored" and item.evidence_level >= 1)
+    return Scorecard(
+        questionnaire_id=questionnaire.id,
+        items=tuple(items),
+        domains=domain_scores,
+        gates=tuple(gates),
+        profile=weights,
+        overall=overall,
+        overall_band=hact_band(items),
+        confidence=evidenced / considered_weight if considered_weight else 0.0,
+        early_stage=early,
+    )
