@@ -46,14 +46,14 @@ def test_missing_disclosures_break_parity_domain_by_domain(parts):
 
 
 def test_not_applicable_counts_as_disclosed(parts):
-    library, capacity, disclosure, host_answers = parts
+    _library, capacity, disclosure, host_answers = parts
     host_answers["governing_body"] = AnswerInput(None, not_applicable=True)
     result = reciprocity(capacity, LIGHT_RESEARCH, disclosure, host_answers, domains=["governance"])
     assert result.domains[0].at_parity
 
 
 def test_scores_of_both_sides_sit_side_by_side(parts):
-    library, capacity, disclosure, host_answers = parts
+    _library, capacity, disclosure, host_answers = parts
     partner_answers = {"governing_body": AnswerInput(2), "conflict_of_interest": AnswerInput(2)}
     partner_card = score_assessment(capacity, partner_answers, scope=LIGHT_RESEARCH)
     host_card = score_assessment(disclosure, host_answers)
