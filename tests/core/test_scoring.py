@@ -24,7 +24,12 @@ sections:
     title: Governance
     questions:
       - {id: g1, type: yes_no, domain: governance, text: Registered?, gate: true}
-      - {id: g2, type: maturity, domain: governance, text: Board?, key: true, anchors: &levels [none, some, written, reviewed]}
+      - id: g2
+        type: maturity
+        domain: governance
+        text: Board?
+        key: true
+        anchors: &levels [none, some, written, reviewed]
       - {id: g3, type: maturity, domain: governance, text: Conflicts?, anchors: *levels}
       - id: g4
         type: single_choice
