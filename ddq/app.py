@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from .config import from_environment
-from .extensions import csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
@@ -26,15 +26,42 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    limiter.init_app(app)
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
     from .store import models  # noqa: F401 - registers the tables with the metadata
-    from .web import errors, views
+    from .web import auth, errors, i18n, respond, staff, views
 
-    app.register_blueprint(views.bp)
+    babel.init_app(app, locale_selector=i18n.display_language)
+    for blueprint in (views.bp, auth.bp, i18n.bp, respond.bp, staff.bp):
+        app.register_blueprint(blueprint)
     errors.register(app)
+    app.after_request(_security_headers)
+    app.context_processor(_template_globals)
     return app
+
+
+def _security_headers(response: Any) -> Any:
+    """No third-party content, no framing, no sniffing: ddq serves everything itself."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _template_globals() -> dict[str, Any]:
+    from .web.i18n import LANGUAGE_NAMES, display_language
+
+    return {"lang": display_language(), "language_names": LANGUAGE_NAMES}
 
 
 def _enforce_sqlite_foreign_keys(connection: Any, _record: Any) -> None:

@@ -88,16 +88,52 @@ def _describe(burden) -> str:
 
 @main.command("demo")
 def demo_command() -> None:
-    """Load the demo institute, partners and assessments (does nothing if they are there)."""
+    """Load the demo institute, partners and assessments (does nothing if they are there).
+
+    Demo users get the password in DDQ_DEMO_PASSWORD, or a random one printed here.
+    """
+    import os
+    import secrets
+
+    import sqlalchemy as sa
+
     from .core.definitions import DefinitionError
     from .demo import load_demo
     from .extensions import db
+    from .store.models import User
     from .store.operations import StoreError
 
+    password = os.environ.get("DDQ_DEMO_PASSWORD") or secrets.token_urlsafe(9)
     try:
-        created = load_demo(db.session)
+        created = load_demo(db.session, password=password)
     except (DefinitionError, StoreError) as error:
         db.session.rollback()
         raise click.ClickException(f"demo data not loaded:\n{error}") from None
     db.session.commit()
-    click.echo("demo data loaded" if created else "demo data already present; nothing changed")
+    if not created:
+        click.echo("demo data already present; nothing changed (set a password with `ddq set-password EMAIL`)")
+        return
+    click.echo("demo data loaded; sign in at /login with one of these e-mails and the password " + password)
+    for user in db.session.scalars(sa.select(User).order_by(User.id)):
+        click.echo(f"  {user.email:<40} {user.role:<20} {user.organisation.name}")
+
+
+@main.command("set-password")
+@click.argument("email")
+@click.password_option(prompt="New password", confirmation_prompt=True)
+def set_password_command(email: str, password: str) -> None:
+    """Set a person's password (at least 12 characters)."""
+    import sqlalchemy as sa
+    from werkzeug.security import generate_password_hash
+
+    from .extensions import db
+    from .store.models import User
+
+    if len(password) < 12:
+        raise click.ClickException("a password needs at least 12 characters")
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"nobody is registered as {email}")
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+    click.echo(f"password set for {user.email}")

@@ -34,4 +34,20 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("DDQ_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Forms stay valid for a working day: partners on slow connections must not lose a page to an expired token.
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "DDQ_SMTP_HOST": os.environ.get("DDQ_SMTP_HOST", ""),
+        "DDQ_SMTP_PORT": int(os.environ.get("DDQ_SMTP_PORT", 25)),
+        "DDQ_SMTP_USER": os.environ.get("DDQ_SMTP_USER", ""),
+        "DDQ_SMTP_PASSWORD": os.environ.get("DDQ_SMTP_PASSWORD", ""),
+        "DDQ_SMTP_STARTTLS": os.environ.get("DDQ_SMTP_STARTTLS", "0") == "1",
+        "DDQ_MAIL_FROM": os.environ.get("DDQ_MAIL_FROM", "ddq <no-reply@localhost>"),
+        #: The address partners' links point to.
+        "DDQ_BASE_URL": os.environ.get("DDQ_BASE_URL", "http://127.0.0.1:5000"),
+        "DDQ_INVITATION_DAYS": int(os.environ.get("DDQ_INVITATION_DAYS", 30)),
+        "DDQ_MAX_EVIDENCE_BYTES": int(os.environ.get("DDQ_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)),
+        "RATELIMIT_ENABLED": os.environ.get("DDQ_RATE_LIMITS", "1") == "1",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .core.definitions import Library, Question, Questionnaire, Scope
@@ -112,8 +113,11 @@ _PATHS = {
 }
 
 
-def load_demo(session: Session) -> bool:
-    """Create the demo data unless the institute already exists; return whether anything was created."""
+def load_demo(session: Session, password: str | None = None) -> bool:
+    """Create the demo data unless the institute already exists; return whether anything was created.
+
+    Every demo user gets `password` (hashed), so that the demo can be tried; None leaves them without one.
+    """
     if ops.host_organisation(session) is not None:
         return False
     library = current_library()
@@ -132,6 +136,12 @@ def load_demo(session: Session) -> bool:
 
     for number, spec in enumerate(PARTNERS, start=1):
         _demo_partner(session, library, host, spec, number, admin, reviewer)
+    if password:
+        from werkzeug.security import generate_password_hash
+
+        hashed = generate_password_hash(password)
+        for user in session.scalars(sa.select(User)):
+            user.password_hash = hashed
     return True
 
 

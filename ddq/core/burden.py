@@ -52,3 +52,50 @@ def estimate(questionnaire: Questionnaire, scope: Scope) -> Estimate:
         else:
             conditional += 1
     return Estimate(items, conditional, documents, round(low, 2), round(high, 2))
+
+
+#: Money transferred at or above this amount (a year) calls for the enhanced tier (HACT's micro-assessment trigger).
+LARGE_FLOW = 100_000
+TIER_ORDER = ("light", "standard", "enhanced")
+
+
+@dataclass(frozen=True)
+class TierSuggestion:
+    tier: str
+    reasons: tuple[str, ...]
+
+
+def suggest_tier(
+    partnership_type: str,
+    *,
+    amount: float | None = None,
+    staff_size: int | None = None,
+    founded_year: int | None = None,
+    year: int | None = None,
+    funder_mandate: bool = False,
+    high_risk: bool = False,
+) -> TierSuggestion:
+    """Suggest a tier from the partnership and the partner, and say why (methodology §3, tiers)."""
+    from .scoring import Stage
+
+    reasons: list[str] = []
+    money = amount or 0
+    if funder_mandate:
+        tier, reasons = "enhanced", ["a funder mandates its own due diligence"]
+    elif high_risk:
+        tier, reasons = "enhanced", ["the context is high-risk"]
+    elif money >= LARGE_FLOW:
+        tier, reasons = "enhanced", [f"large flows of funds ({money:,.0f} or more than {LARGE_FLOW:,})"]
+    elif partnership_type in {"institutional", "funding"}:
+        tier, reasons = "enhanced", [f"an {partnership_type.replace('_', ' ')} partnership"]
+    elif money > 0 or partnership_type in {"project", "capacity_development"}:
+        what = "a sub-grant" if money > 0 else f"a {partnership_type.replace('_', ' ')} partnership"
+        tier, reasons = "standard", [what]
+    else:
+        tier, reasons = "light", ["no money is transferred", f"a {partnership_type.replace('_', ' ')} partnership"]
+    if tier != "light" and not (funder_mandate or high_risk):
+        stage = Stage(staff_size=staff_size, founded_year=founded_year, year=year)
+        if stage.early:
+            tier = TIER_ORDER[TIER_ORDER.index(tier) - 1]
+            reasons.append("one step lighter: a small or young organisation")
+    return TierSuggestion(tier, tuple(reasons))

@@ -260,11 +260,35 @@ class Condition:
     def names(self) -> frozenset[str]:
         return self.tree.names()
 
+    def as_data(self) -> Any:
+        """The tree as plain lists, for the browser's copy of the evaluator (ddq.js)."""
+        return _as_data(self.tree)
+
     def selections(self) -> tuple[tuple[str, Any], ...]:
         """Pairs (question id, literal) the condition compares a question with, for checking choice values."""
         found: list[tuple[str, Any]] = []
         _collect_selections(self.tree, found)
         return tuple(found)
+
+
+def _as_data(node: Node) -> Any:
+    if isinstance(node, Literal):
+        return ["lit", node.value]
+    if isinstance(node, Name):
+        return ["name", node.name]
+    if isinstance(node, Answered):
+        return ["answered", node.name]
+    if isinstance(node, Selected):
+        return ["selected", node.name, node.value]
+    if isinstance(node, CountSelected):
+        return ["count", node.name]
+    if isinstance(node, Compare):
+        return ["cmp", node.op, _as_data(node.left), _as_data(node.right)]
+    if isinstance(node, In):
+        return ["in", _as_data(node.operand), list(node.options), node.negated]
+    if isinstance(node, Not):
+        return ["not", _as_data(node.operand)]
+    return [node.op, *(_as_data(operand) for operand in node.operands)]
 
 
 def _collect_selections(node: Node, found: list[tuple[str, Any]]) -> None:

@@ -90,6 +90,17 @@ class User(db.Model):
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
+    # What Flask-Login asks of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class Partnership(db.Model):
     """A relationship between the institute and one partner, with what it involves."""
@@ -287,3 +298,51 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(sa.String(50))
     object_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class Invitation(db.Model):
+    """A personal, expiring link that lets one respondent in without a password."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"))
+    #: A random value carried in the signed token; replacing it revokes the link.
+    nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class SectionAssignment(db.Model):
+    """A section of an assessment handed to one colleague of the responding organisation."""
+
+    __tablename__ = "section_assignments"
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str] = mapped_column(sa.String(100))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+
+    user: Mapped[User] = relationship()
+
+
+class SectionTime(db.Model):
+    """Active seconds one person spent on one section (input and focus, not time with the page open)."""
+
+    __tablename__ = "section_times"
+    __table_args__ = (
+        sa.UniqueConstraint("assessment_id", "section_id", "user_id"),
+        sa.CheckConstraint("active_seconds >= 0", name="active_seconds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str] = mapped_column(sa.String(100))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    active_seconds: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..core.definitions import Questionnaire, definition_hash, questionnaire_from_data, questionnaire_to_data
+from ..core.definitions import Question, Questionnaire, definition_hash, questionnaire_from_data, questionnaire_to_data
 from ..core.questions import TYPES
 from ..core.vocabulary import DIRECTIONS, PARTNER_ROLES, PARTNERSHIP_TYPES, USER_ROLES
 from ..core.workflow import EDITABLE, check_transition
@@ -17,10 +18,14 @@ from .models import (
     Answer,
     Assessment,
     AuditEvent,
+    EvidenceFile,
+    Invitation,
     Organisation,
     Partnership,
     QuestionnaireVersion,
     ReviewComment,
+    SectionAssignment,
+    SectionTime,
     User,
     utcnow,
 )
@@ -282,3 +287,158 @@ def add_review_comment(session: Session, answer: Answer, author: User, action: s
     session.flush()
     log(session, f"answer.{action}", answer, author, question=answer.question_id)
     return comment
+
+
+# --- answering through the forms ------------------------------------------------------------------
+
+
+def _answer_row(session: Session, assessment: Assessment, question: Question) -> Answer:
+    answer = session.scalar(
+        sa.select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_id == question.id)
+    )
+    if answer is None:
+        answer = Answer(assessment=assessment, question_id=question.id, bank_id=question.bank, active_seconds=0)
+        session.add(answer)
+    return answer
+
+
+def save_draft_answer(
+    session: Session,
+    assessment: Assessment,
+    question: Question,
+    raw: Any,
+    *,
+    not_applicable: bool = False,
+    na_reason: str | None = None,
+    comment: str | None = None,
+    actor: User | None = None,
+) -> str | None:
+    """Keep whatever was typed: a valid value is stored normalised, anything else as a draft.
+
+    Returns the problem with the value (to show beside the field), or None. Nothing typed is lost.
+    """
+    if assessment.status not in EDITABLE:
+        raise StoreError(f"answers cannot change while the assessment is {assessment.status}")
+    empty = raw is None or raw == "" or raw == []
+    answer = _answer_row(session, assessment, question)
+    previous = (answer.value, answer.draft, answer.not_applicable, answer.na_reason, answer.comment)
+    problem = None
+    answer.not_applicable = bool(not_applicable and question.allow_na)
+    answer.na_reason = (na_reason or "").strip() or None if answer.not_applicable else None
+    answer.comment = (comment or "").strip() or None
+    if answer.not_applicable or empty:
+        answer.value, answer.draft = None, None
+    else:
+        try:
+            answer.value, answer.draft = TYPES[question.type].normalise(raw, question), None
+        except ValueError as error:
+            answer.value, answer.draft, problem = None, raw, str(error)
+    if not_applicable and not question.allow_na:
+        problem = "N/A is not possible for this question"
+    if (answer.value, answer.draft, answer.not_applicable, answer.na_reason, answer.comment) != previous:
+        answer.answered_by_id = actor.id if actor else None
+        answer.answered_at = utcnow()
+    session.flush()
+    return problem
+
+
+def record_section_time(session: Session, assessment: Assessment, section_id: str, user: User, seconds: int) -> None:
+    """Add active seconds (bounded to an hour per save, to ignore a forgotten tab) to a person's section time."""
+    seconds = max(0, min(int(seconds), 3600))
+    if not seconds:
+        return
+    row = session.scalar(
+        sa.select(SectionTime).where(
+            SectionTime.assessment_id == assessment.id,
+            SectionTime.section_id == section_id,
+            SectionTime.user_id == user.id,
+        )
+    )
+    if row is None:
+        row = SectionTime(assessment_id=assessment.id, section_id=section_id, user_id=user.id, active_seconds=0)
+        session.add(row)
+    row.active_seconds += seconds
+    session.flush()
+
+
+def assign_section(session: Session, assessment: Assessment, section_id: str, user: User | None, actor: User) -> None:
+    """Hand a section to a colleague of the responding organisation, or take the assignment back (None)."""
+    if user is not None and user.organisation_id != assessment.respondent_id:
+        raise StoreError("sections are assigned to people of the responding organisation")
+    row = session.scalar(
+        sa.select(SectionAssignment).where(
+            SectionAssignment.assessment_id == assessment.id, SectionAssignment.section_id == section_id
+        )
+    )
+    if user is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(SectionAssignment(assessment_id=assessment.id, section_id=section_id, user_id=user.id))
+    else:
+        row.user_id = user.id
+    session.flush()
+    log(session, "section.assign", assessment, actor, section=section_id, to=user.email if user else None)
+
+
+def create_invitation(
+    session: Session, user: User, assessment: Assessment | None, *, days: int = 30, actor: User | None = None
+) -> Invitation:
+    """A new personal link for `user`; earlier links of the same user for the same assessment stop working."""
+    for old in session.scalars(
+        sa.select(Invitation).where(
+            Invitation.user_id == user.id, Invitation.assessment_id == getattr(assessment, "id", None)
+        )
+    ):
+        session.delete(old)
+    invitation = Invitation(
+        user=user,
+        assessment_id=assessment.id if assessment else None,
+        nonce=secrets.token_urlsafe(24),
+        expires_at=utcnow() + dt.timedelta(days=days),
+    )
+    session.add(invitation)
+    session.flush()
+    log(session, "invitation.create", invitation, actor, user=user.email)
+    return invitation
+
+
+def add_evidence_file(
+    session: Session,
+    answer: Answer,
+    *,
+    original_name: str,
+    stored_name: str,
+    content_type: str,
+    size_bytes: int,
+    sha256: str,
+    actor: User,
+    expires_on: dt.date | None = None,
+) -> EvidenceFile:
+    evidence = EvidenceFile(
+        organisation_id=answer.assessment.respondent_id,
+        answer=answer,
+        original_name=original_name,
+        stored_name=stored_name,
+        content_type=content_type,
+        size_bytes=size_bytes,
+        sha256=sha256,
+        uploaded_by_id=actor.id,
+        expires_on=expires_on,
+    )
+    session.add(evidence)
+    if answer.evidence_level == 0:
+        answer.evidence_level = 1  # a document supplied: E1
+    session.flush()
+    log(session, "evidence.upload", evidence, actor, question=answer.question_id, name=original_name)
+    return evidence
+
+
+def set_evidence_level(session: Session, answer: Answer, level: int, actor: User) -> None:
+    if actor.role not in {"admin", "staff"}:
+        raise StoreError("only institute staff record evidence levels")
+    if level not in range(4):
+        raise StoreError("evidence levels run from E0 to E3")
+    answer.evidence_level = level
+    session.flush()
+    log(session, "answer.evidence_level", answer, actor, question=answer.question_id, level=level)

@@ -1,0 +1,77 @@
+"""Reads that several parts of ddq share: answers as the core wants them, progress, visibility."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.definitions import Question, Questionnaire, Scope, Section
+from ..core.scoring import AnswerInput
+from .models import Answer, Assessment
+
+
+def scope_of(assessment: Assessment) -> Scope:
+    """What the questions were chosen for: the partnership's tier, type and roles (everything for the rest)."""
+    partnership = assessment.partnership
+    if assessment.direction != "partner_self" or partnership is None:
+        return Scope()
+    return Scope(
+        tier=assessment.tier or partnership.tier,
+        partnership_type=partnership.type,
+        partner_roles=frozenset(partnership.roles),
+    )
+
+
+def answers_by_question(assessment: Assessment) -> dict[str, Answer]:
+    return {answer.question_id: answer for answer in assessment.answers}
+
+
+def scoring_inputs(assessment: Assessment) -> dict[str, AnswerInput]:
+    return {
+        answer.question_id: AnswerInput(answer.value, answer.not_applicable, answer.evidence_level)
+        for answer in assessment.answers
+    }
+
+
+def given_values(answers: dict[str, Answer]) -> dict[str, Any]:
+    """Values that skip logic reads (N/A and drafts count as unanswered)."""
+    return {question_id: answer.value for question_id, answer in answers.items() if not answer.not_applicable}
+
+
+def is_answered(answer: Answer | None) -> bool:
+    return answer is not None and (answer.not_applicable or answer.value not in (None, "", []))
+
+
+def visible_questions(
+    section: Section, questionnaire: Questionnaire, scope: Scope, values: dict[str, Any]
+) -> list[Question]:
+    """The section's questions that apply to the request and that skip logic shows."""
+    if not section.applies_to.matches(scope):
+        return []
+    return [
+        question
+        for question in section.questions
+        if question.applies_to.matches(scope) and (question.show_if is None or question.show_if.evaluate(values))
+    ]
+
+
+def progress(assessment: Assessment, questionnaire: Questionnaire) -> list[dict[str, Any]]:
+    """Per applicable section: questions shown, answered, required still missing, drafts to fix."""
+    scope = scope_of(assessment)
+    answers = answers_by_question(assessment)
+    values = given_values(answers)
+    rows = []
+    for section in questionnaire.sections:
+        questions = visible_questions(section, questionnaire, scope, values)
+        if not questions:
+            continue
+        answered = [q for q in questions if is_answered(answers.get(q.id))]
+        rows.append(
+            {
+                "section": section,
+                "total": len(questions),
+                "answered": len(answered),
+                "missing_required": [q for q in questions if q.required and not is_answered(answers.get(q.id))],
+                "drafts": [q for q in questions if answers.get(q.id) is not None and answers[q.id].draft is not None],
+            }
+        )
+    return rows

@@ -1,0 +1,308 @@
+"""The answering side: a partner's home, assessments section by section, drafts, evidence, submission.
+
+The institute's own disclosure is answered through the same pages by staff.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
+
+from ..core.burden import estimate
+from ..core.definitions import Questionnaire
+from ..extensions import db
+from ..library import current_library
+from ..store import operations as ops
+from ..store.models import Assessment, EvidenceFile, SectionAssignment, SectionTime, User
+from ..store.queries import (
+    answers_by_question,
+    given_values,
+    progress,
+    scope_of,
+    visible_questions,
+)
+from . import access
+from .i18n import display_language
+from .questionform import make_section_form, posted_answer
+from .uploads import UploadError, store_upload, upload_path
+
+bp = Blueprint("respond", __name__)
+
+
+def _questionnaire(assessment: Assessment) -> Questionnaire:
+    return ops.questionnaire_of(assessment.questionnaire_version)
+
+
+def published_disclosure() -> Assessment | None:
+    """The institute's latest accepted disclosure, which every partner may read."""
+    return db.session.scalar(
+        sa.select(Assessment)
+        .where(Assessment.direction == "host_disclosure", Assessment.status == "accepted")
+        .order_by(Assessment.accepted_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
+@bp.get("/my")
+@access.partner_required
+def home():
+    """What is asked of the partner, why, who sees it, how long it takes, and what the institute disclosed."""
+    assessments = db.session.scalars(
+        sa.select(Assessment)
+        .where(Assessment.respondent_id == current_user.organisation_id)
+        .order_by(Assessment.created_at.desc())
+    ).all()
+    rows = []
+    for assessment in assessments:
+        questionnaire = _questionnaire(assessment)
+        rows.append(
+            {
+                "assessment": assessment,
+                "questionnaire": questionnaire,
+                "estimate": estimate(questionnaire, scope_of(assessment)),
+                "progress": progress(assessment, questionnaire),
+            }
+        )
+    disclosure = published_disclosure()
+    return render_template(
+        "respond/home.html", rows=rows, disclosure=disclosure, disclosure_summary=_disclosure_summary(disclosure)
+    )
+
+
+def _disclosure_summary(disclosure: Assessment | None) -> list[dict]:
+    if disclosure is None:
+        return []
+    questionnaire = _questionnaire(disclosure)
+    answered = {
+        answer.question_id for answer in disclosure.answers if answer.value is not None or answer.not_applicable
+    }
+    library = current_library()
+    summary = []
+    for domain in library.domains.values():
+        questions = [question for question in questionnaire.questions if question.domain == domain.id]
+        if questions:
+            summary.append(
+                {
+                    "domain": domain,
+                    "questions": len(questions),
+                    "answered": sum(question.id in answered for question in questions),
+                }
+            )
+    return summary
+
+
+@bp.get("/institute")
+@login_required
+def institute():
+    """The institute's published disclosure, answer by answer."""
+    disclosure = published_disclosure()
+    if disclosure is None:
+        return render_template("respond/institute.html", disclosure=None)
+    return redirect(url_for("respond.assessment", assessment_id=disclosure.id))
+
+
+@bp.get("/a/<int:assessment_id>")
+@login_required
+def assessment(assessment_id: int):
+    assessment = access.assessment_for(assessment_id)
+    questionnaire = _questionnaire(assessment)
+    colleagues = db.session.scalars(
+        sa.select(User).where(User.organisation_id == assessment.respondent_id, User.active).order_by(User.name)
+    ).all()
+    assignments = {
+        row.section_id: row.user
+        for row in db.session.scalars(
+            sa.select(SectionAssignment).where(SectionAssignment.assessment_id == assessment.id)
+        )
+    }
+    requested = [
+        (answer, comment)
+        for answer in assessment.answers
+        for comment in answer.review_comments
+        if comment.action == "request_changes" and assessment.status == "changes_requested"
+    ]
+    return render_template(
+        "respond/assessment.html",
+        assessment=assessment,
+        questionnaire=questionnaire,
+        estimate=estimate(questionnaire, scope_of(assessment)),
+        progress=progress(assessment, questionnaire),
+        can_answer=access.can_answer(current_user, assessment),
+        colleagues=colleagues,
+        assignments=assignments,
+        requested=requested,
+    )
+
+
+@bp.route("/a/<int:assessment_id>/s/<section_id>", methods=["GET", "POST"])
+@login_required
+def section(assessment_id: int, section_id: str):
+    assessment = access.assessment_for(assessment_id)
+    questionnaire = _questionnaire(assessment)
+    current = next((s for s in questionnaire.sections if s.id == section_id), None)
+    scope = scope_of(assessment)
+    if current is None or not current.applies_to.matches(scope):
+        abort(404)
+    applicable = [question for question in current.questions if question.applies_to.matches(scope)]
+    editable = access.can_answer(current_user, assessment)
+    form = make_section_form(applicable)()
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        problems = _save_section(assessment, current.id, applicable, form)
+        db.session.commit()
+        if problems:
+            flash(_("Saved. Some answers need another look: they are kept as you typed them."), "warning")
+        else:
+            flash(_("Saved."), "success")
+            if request.form.get("next_section"):
+                following = _next_section(assessment, questionnaire, current.id)
+                if following:
+                    return redirect(url_for("respond.section", assessment_id=assessment.id, section_id=following))
+                return redirect(url_for("respond.assessment", assessment_id=assessment.id))
+        if not problems:
+            return redirect(url_for("respond.section", assessment_id=assessment.id, section_id=current.id))
+    answers = answers_by_question(assessment)
+    values = given_values(answers)
+    shown = {question.id for question in visible_questions(current, questionnaire, scope, values)}
+    files = _files_by_question(assessment)
+    for question_id, answer in answers.items():
+        if answer.draft is not None and question_id not in problems:
+            problems[question_id] = _("This answer was saved as a draft: please check it.")
+    return render_template(
+        "respond/section.html",
+        assessment=assessment,
+        questionnaire=questionnaire,
+        section=current,
+        questions=applicable,
+        shown=shown,
+        answers=answers,
+        files=files,
+        form=form,
+        problems=problems,
+        editable=editable,
+        conditions={q.id: json.dumps(q.show_if.as_data()) for q in applicable if q.show_if is not None},
+        known_values=json.dumps({key: value for key, value in values.items() if value is not None}),
+        next_section=_next_section(assessment, questionnaire, current.id),
+        lang=display_language(),
+    )
+
+
+def _next_section(assessment: Assessment, questionnaire: Questionnaire, section_id: str) -> str | None:
+    ids = [row["section"].id for row in progress(assessment, questionnaire)]
+    return ids[ids.index(section_id) + 1] if section_id in ids and ids.index(section_id) + 1 < len(ids) else None
+
+
+def _save_section(assessment: Assessment, section_id: str, questions: list, form) -> dict[str, str]:
+    """Save every answer on the page, valid or not, and the files; return the problems by question id."""
+    problems: dict[str, str] = {}
+    for question in questions:
+        posted = posted_answer(form, question)
+        if posted is None:
+            continue
+        if question.type == "document":
+            posted["raw"] = None
+        problem = ops.save_draft_answer(
+            db.session,
+            assessment,
+            question,
+            posted["raw"],
+            not_applicable=posted["not_applicable"],
+            na_reason=posted["na_reason"],
+            comment=posted["comment"],
+            actor=current_user,
+        )
+        upload = form[f"file_{question.id}"].data if f"file_{question.id}" in form else None
+        if isinstance(upload, FileStorage) and upload.filename:
+            try:
+                stored = store_upload(upload)
+            except UploadError as error:
+                problem = str(error)
+            else:
+                answer = answers_by_question(assessment)[question.id]
+                ops.add_evidence_file(db.session, answer, actor=current_user, **stored.__dict__)
+                if question.type == "document" and answer.value is None:
+                    answer.value = stored.original_name
+        if problem:
+            problems[question.id] = problem
+    try:
+        seconds = int(form.active_seconds.data or 0)
+    except ValueError:
+        seconds = 0
+    ops.record_section_time(db.session, assessment, section_id, current_user, seconds)
+    if assessment.status == "sent":
+        ops.change_status(db.session, assessment, "in_progress", current_user)
+    return problems
+
+
+def _files_by_question(assessment: Assessment) -> dict[str, list[EvidenceFile]]:
+    files: dict[str, list[EvidenceFile]] = {}
+    for answer in assessment.answers:
+        if answer.evidence_files:
+            files[answer.question_id] = answer.evidence_files
+    return files
+
+
+@bp.post("/a/<int:assessment_id>/submit")
+@login_required
+def submit(assessment_id: int):
+    assessment = access.assessment_for(assessment_id, access.can_answer)
+    rows = progress(assessment, _questionnaire(assessment))
+    missing = [(row["section"], q) for row in rows for q in row["missing_required"]]
+    drafts = [(row["section"], q) for row in rows for q in row["drafts"]]
+    if missing or drafts:
+        flash(
+            _(
+                "Not submitted yet: %(missing)d required answers are missing and %(drafts)d need checking.",
+                missing=len(missing),
+                drafts=len(drafts),
+            ),
+            "error",
+        )
+        return redirect(url_for("respond.assessment", assessment_id=assessment.id, incomplete=1))
+    ops.change_status(db.session, assessment, "submitted", current_user)
+    db.session.commit()
+    flash(_("Submitted. Thank you: the institute will review your answers and send you the results."), "success")
+    return redirect(url_for("respond.assessment", assessment_id=assessment.id))
+
+
+@bp.post("/a/<int:assessment_id>/assign")
+@login_required
+def assign(assessment_id: int):
+    assessment = access.assessment_for(assessment_id, access.can_answer)
+    section_id = request.form.get("section_id", "")
+    if section_id not in {section.id for section in _questionnaire(assessment).sections}:
+        abort(400)
+    user_id = request.form.get("user_id", "")
+    colleague = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user_id and (colleague is None or colleague.organisation_id != assessment.respondent_id):
+        abort(400)
+    ops.assign_section(db.session, assessment, section_id, colleague, current_user)
+    db.session.commit()
+    flash(_("Section assignment saved."), "success")
+    return redirect(url_for("respond.assessment", assessment_id=assessment.id))
+
+
+@bp.get("/evidence/<int:file_id>")
+@login_required
+def evidence(file_id: int):
+    evidence = access.evidence_for(file_id)
+    path = upload_path(evidence.stored_name)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=evidence.content_type, as_attachment=True, download_name=evidence.original_name)
+
+
+def section_times(assessment: Assessment) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(SectionTime.section_id, sa.func.sum(SectionTime.active_seconds))
+        .where(SectionTime.assessment_id == assessment.id)
+        .group_by(SectionTime.section_id)
+    ).all()
+    return {section_id: int(seconds) for section_id, seconds in rows}

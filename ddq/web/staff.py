@@ -1,0 +1,431 @@
+"""The institute's side: partners, partnerships, requests with their burden shown first, and review."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from smtplib import SMTPException
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from ..core.burden import estimate, suggest_tier
+from ..core.definitions import Scope
+from ..core.vocabulary import EVIDENCE_LEVELS, LANGUAGES, PARTNER_ROLES, PARTNERSHIP_TYPES
+from ..extensions import db
+from ..library import current_library
+from ..mail import send_mail
+from ..store import operations as ops
+from ..store.models import Assessment, Organisation, Partnership, User
+from ..store.queries import answers_by_question, scope_of
+from . import access
+from .auth import invitation_url
+from .i18n import LANGUAGE_NAMES
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+#: Anonymous results are shown only once this many partners have answered.
+ANONYMITY_THRESHOLD = 3
+
+
+def _labels(values: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(value, value.replace("_", " ").capitalize()) for value in values]
+
+
+class PartnerForm(FlaskForm):
+    name = StringField("Organisation name", validators=[InputRequired(), Length(max=200)])
+    country = StringField("Country (two-letter code)", validators=[Optional(), Length(min=2, max=2)])
+    staff_size = IntegerField("Staff (full-time equivalent)", validators=[Optional(), NumberRange(min=0)])
+    founded_year = IntegerField("Year founded", validators=[Optional(), NumberRange(min=1000, max=3000)])
+    languages = SelectMultipleField(
+        "Languages", choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES], default=["en"]
+    )
+    contact_name = StringField("Contact person", validators=[InputRequired(), Length(max=200)])
+    contact_email = EmailField("Contact e-mail", validators=[InputRequired(), Email(check_deliverability=False)])
+
+
+class PartnershipForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    type = SelectField("Type of partnership", choices=_labels(PARTNERSHIP_TYPES))
+    roles = SelectMultipleField("Partner roles", choices=_labels(PARTNER_ROLES))
+    funder = StringField("Funder", validators=[Optional(), Length(max=200)])
+    amount = DecimalField("Money transferred to the partner", validators=[Optional(), NumberRange(min=0)])
+    currency = StringField("Currency", validators=[Optional(), Length(min=3, max=3)])
+    review_cycle_months = IntegerField("Review every (months)", default=24, validators=[NumberRange(min=1, max=60)])
+
+
+class RequestForm(FlaskForm):
+    tier = SelectField("Tier")
+    tier_reason = TextAreaField("Why a different tier than suggested", validators=[Optional(), Length(max=2000)])
+    budget_justification = TextAreaField(
+        "Why this request may exceed its tier's budget (shown to the partner)",
+        validators=[Optional(), Length(max=4000)],
+    )
+    due_on = DateField("Due date", validators=[Optional()])
+    funder_mandate = BooleanField("A funder mandates its own due diligence")
+    high_risk = BooleanField("High-risk context")
+
+
+class ReviewForm(FlaskForm):
+    action = SelectField(
+        "Action",
+        choices=[
+            SelectChoice("comment", "Comment"),
+            SelectChoice("request_changes", "Request a change"),
+            SelectChoice("accept", "Accept"),
+        ],
+    )
+    body = TextAreaField("Comment", validators=[Optional(), Length(max=4000)])
+    evidence_level = SelectField(
+        "Evidence level", choices=[SelectChoice(str(i), level) for i, level in enumerate(EVIDENCE_LEVELS)]
+    )
+
+
+@bp.get("")
+@access.staff_required
+def dashboard():
+    partners = db.session.scalars(
+        sa.select(Organisation)
+        .where(Organisation.kind == "partner")
+        .options(selectinload(Organisation.partnerships).selectinload(Partnership.assessments))
+        .order_by(Organisation.name)
+    ).all()
+    disclosures = db.session.scalars(
+        sa.select(Assessment).where(Assessment.direction == "host_disclosure").order_by(Assessment.id.desc())
+    ).all()
+    return render_template("staff/dashboard.html", partners=partners, disclosures=disclosures)
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@access.staff_required
+def new_partner():
+    form = PartnerForm()
+    if form.validate_on_submit():
+        try:
+            partner = ops.create_organisation(
+                db.session,
+                form.name.data,
+                country=form.country.data or None,
+                staff_size=form.staff_size.data,
+                founded_year=form.founded_year.data,
+                languages=form.languages.data or ["en"],
+                actor=current_user,
+            )
+            ops.create_user(
+                db.session,
+                form.contact_email.data,
+                form.contact_name.data,
+                "partner_respondent",
+                partner,
+                language=(form.languages.data or ["en"])[0],
+            )
+        except ops.StoreError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Partner added."), "success")
+            return redirect(url_for("staff.new_partnership", partner_id=partner.id))
+    return render_template("staff/form.html", form=form, title=_("New partner"))
+
+
+@bp.get("/partners/<int:partner_id>")
+@access.staff_required
+def partner(partner_id: int):
+    organisation = access.organisation_for(partner_id)
+    if organisation.is_host:
+        abort(404)
+    return render_template("staff/partner.html", partner=organisation)
+
+
+@bp.route("/partners/<int:partner_id>/partnerships/new", methods=["GET", "POST"])
+@access.staff_required
+def new_partnership(partner_id: int):
+    partner = access.organisation_for(partner_id)
+    if partner.is_host:
+        abort(404)
+    form = PartnershipForm()
+    if form.validate_on_submit():
+        partnership = ops.create_partnership(
+            db.session,
+            partner,
+            form.title.data,
+            form.type.data,
+            roles=form.roles.data,
+            funder=form.funder.data or None,
+            amount_transferred=form.amount.data,
+            currency=(form.currency.data or "").upper() or None,
+            review_cycle_months=form.review_cycle_months.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        return redirect(url_for("staff.new_request", partnership_id=partnership.id))
+    return render_template("staff/form.html", form=form, title=_("New partnership with %(name)s", name=partner.name))
+
+
+@bp.route("/partnerships/<int:partnership_id>/request", methods=["GET", "POST"])
+@access.staff_required
+def new_request(partnership_id: int):
+    """Choose a tier with ddq's suggestion and see the burden of each tier before anything is sent."""
+    partnership = db.session.get(Partnership, partnership_id)
+    if partnership is None:
+        abort(404)
+    library = current_library()
+    questionnaire = library.questionnaire("partner-capacity")
+    form = RequestForm()
+    form.tier.choices = [SelectChoice(tier.id, tier.title.get()) for tier in library.tiers.values()]
+    partner = partnership.partner
+    suggestion = suggest_tier(
+        partnership.type,
+        amount=float(partnership.amount_transferred or 0),
+        staff_size=partner.staff_size,
+        founded_year=partner.founded_year,
+        year=dt.date.today().year,
+        funder_mandate=bool(form.funder_mandate.data),
+        high_risk=bool(form.high_risk.data),
+    )
+    if request.method == "GET":
+        form.tier.data = suggestion.tier
+    roles = frozenset(partnership.roles)
+    burdens = {
+        tier.id: (tier, estimate(questionnaire, Scope(tier.id, partnership.type, roles)))
+        for tier in library.tiers.values()
+    }
+    if form.validate_on_submit():
+        tier, burden = burdens[form.tier.data]
+        overs = burden.over_budget(tier)
+        justification = (form.budget_justification.data or "").strip()
+        reason = (form.tier_reason.data or "").strip()
+        if form.tier.data != suggestion.tier and not reason:
+            form.tier_reason.errors.append(_("Say why you chose another tier than the one suggested."))
+        elif overs and not justification:
+            form.budget_justification.errors.append(
+                _("This request is over its tier's budget (%(overs)s): write why.", overs="; ".join(overs))
+            )
+        else:
+            return _send_request(partnership, questionnaire, form, reason, justification)
+    return render_template(
+        "staff/request.html", form=form, partnership=partnership, suggestion=suggestion, burdens=burdens
+    )
+
+
+def _send_request(partnership: Partnership, questionnaire, form: RequestForm, reason: str, justification: str):
+    partner = partnership.partner
+    partnership.tier = form.tier.data
+    partnership.tier_reason = reason or None
+    assessment = ops.create_assessment(
+        db.session,
+        questionnaire,
+        subject=partner,
+        respondent=partner,
+        partnership=partnership,
+        tier=form.tier.data,
+        language=(partner.languages or ["en"])[0],
+        due_on=form.due_on.data,
+        actor=current_user,
+    )
+    assessment.budget_justification = justification or None
+    ops.change_status(db.session, assessment, "sent", current_user)
+    sent = _invite_respondents(assessment)
+    db.session.commit()
+    flash(_("Request sent to %(count)d people.", count=sent), "success")
+    return redirect(url_for("staff.review", assessment_id=assessment.id))
+
+
+def _invite_respondents(assessment: Assessment) -> int:
+    people = db.session.scalars(
+        sa.select(User).where(
+            User.organisation_id == assessment.respondent_id, User.role == "partner_respondent", User.active
+        )
+    ).all()
+    questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    minutes = round(estimate(questionnaire, scope_of(assessment)).minutes_high)
+    days = current_app.config["DDQ_INVITATION_DAYS"]
+    for person in people:
+        invitation = ops.create_invitation(db.session, person, assessment, days=days, actor=current_user)
+        with force_locale(person.language):
+            body = render_template(
+                "mail/invitation.txt",
+                person=person,
+                assessment=assessment,
+                minutes=minutes,
+                questionnaire=questionnaire,
+                lang=person.language,
+                days=days,
+                link=invitation_url(invitation),
+            )
+            subject = questionnaire.title.get(person.language)
+        try:
+            send_mail(person.email, subject, body)
+        except (OSError, SMTPException) as error:
+            current_app.logger.warning("invitation to %s not sent: %s", person.email, error)
+            flash(
+                _(
+                    "The e-mail to %(email)s could not be sent; the request is saved, send it again later.",
+                    email=person.email,
+                ),
+                "warning",
+            )
+    return len(people)
+
+
+@bp.post("/assessments/<int:assessment_id>/invite")
+@access.staff_required
+def invite(assessment_id: int):
+    assessment = access.assessment_for(assessment_id, access.can_review)
+    count = _invite_respondents(assessment)
+    db.session.commit()
+    flash(_("Invitation sent again to %(count)d people.", count=count), "success")
+    return redirect(url_for("staff.review", assessment_id=assessment.id))
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@access.staff_required
+def review(assessment_id: int):
+    assessment = access.assessment_for(assessment_id)
+    questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    scope = scope_of(assessment)
+    sections = [
+        (section, [q for q in section.questions if q.applies_to.matches(scope)])
+        for section in questionnaire.sections
+        if section.applies_to.matches(scope)
+    ]
+    return render_template(
+        "staff/review.html",
+        assessment=assessment,
+        questionnaire=questionnaire,
+        sections=sections,
+        answers=answers_by_question(assessment),
+        form=ReviewForm(),
+        can_review=access.can_review(current_user, assessment),
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/answers/<question_id>")
+@access.staff_required
+def review_answer(assessment_id: int, question_id: str):
+    assessment = access.assessment_for(assessment_id, access.can_review)
+    answer = answers_by_question(assessment).get(question_id)
+    if answer is None:
+        abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ops.set_evidence_level(db.session, answer, int(form.evidence_level.data), current_user)
+    if form.body.data or form.action.data != "comment":
+        ops.add_review_comment(db.session, answer, current_user, form.action.data, form.body.data or "")
+    db.session.commit()
+    flash(_("Review saved."), "success")
+    return redirect(url_for("staff.review", assessment_id=assessment.id, _anchor=f"q-{question_id}"))
+
+
+@bp.post("/assessments/<int:assessment_id>/decision")
+@access.staff_required
+def decide(assessment_id: int):
+    assessment = access.assessment_for(assessment_id)
+    decision = request.form.get("decision")
+    if decision not in {"changes_requested", "accepted"} or access._anonymous(assessment):
+        abort(400)
+    try:
+        ops.change_status(db.session, assessment, decision, current_user)
+    except ops.StoreError as error:
+        flash(str(error), "error")
+        return redirect(url_for("staff.review", assessment_id=assessment.id))
+    db.session.commit()
+    flash(
+        _("Changes requested: the partner can edit again.") if decision == "changes_requested" else _("Accepted."),
+        "success",
+    )
+    return redirect(url_for("staff.review", assessment_id=assessment.id))
+
+
+@bp.post("/disclosure")
+@access.staff_required
+def start_disclosure():
+    """Open the institute's disclosure for editing: the current draft, or a new one."""
+    open_one = db.session.scalar(
+        sa.select(Assessment).where(
+            Assessment.direction == "host_disclosure",
+            Assessment.status.in_(["draft", "sent", "in_progress", "changes_requested"]),
+        )
+    )
+    if open_one is None:
+        host = ops.host_organisation(db.session)
+        if host is None:
+            abort(409)
+        open_one = ops.create_assessment(
+            db.session,
+            current_library().questionnaire("host-disclosure"),
+            subject=host,
+            respondent=host,
+            actor=current_user,
+        )
+        ops.change_status(db.session, open_one, "sent", current_user)
+        db.session.commit()
+    return redirect(url_for("respond.assessment", assessment_id=open_one.id))
+
+
+@bp.get("/feedback")
+@access.staff_required
+def feedback():
+    """Partners' ratings of the institute, in aggregate only, and only from the threshold up."""
+    questionnaire = current_library().questionnaire("partner-feedback")
+    answered = db.session.scalars(
+        sa.select(Assessment)
+        .where(Assessment.direction == "partner_rates_host", Assessment.status.in_(["submitted", "accepted"]))
+        .options(selectinload(Assessment.answers))
+    ).all()
+    respondents = {assessment.respondent_id for assessment in answered}
+    rows = []
+    if len(respondents) >= ANONYMITY_THRESHOLD:
+        for question in questionnaire.questions:
+            values = [
+                answer.value
+                for a in answered
+                for answer in a.answers
+                if answer.question_id == question.id and answer.value is not None
+            ]
+            rows.append({"question": question, "count": len(values), "summary": _summary(question, values)})
+    return render_template(
+        "staff/feedback.html",
+        questionnaire=questionnaire,
+        rows=rows,
+        respondents=len(respondents),
+        threshold=ANONYMITY_THRESHOLD,
+    )
+
+
+def _summary(question, values: list) -> str:
+    if not values:
+        return "—"
+    if question.type == "rating":
+        return f"mean {statistics.mean(values):.1f} (from {question.minimum:g} to {question.maximum:g})"
+    if question.choices:
+        counts = {choice.value: 0 for choice in question.choices}
+        for value in values:
+            for item in value if isinstance(value, list) else [value]:
+                counts[str(item)] = counts.get(str(item), 0) + 1
+        return ", ".join(
+            f"{question.choice(key).label.get() if question.choice(key) else key}: {n}"
+            for key, n in counts.items()
+            if n
+        )
+    return f"{len(values)} written answers"

@@ -1,0 +1,160 @@
+"""Web fixtures: a demo database built once and copied per test, and signed-in clients."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ddq import create_app
+from ddq.extensions import db
+from ddq.store.models import Assessment, Organisation, User
+
+PASSWORD = "correct horse battery staple"
+PEOPLE = {
+    "admin": "admin@bil.example.org",
+    "staff": "reviewer@bil.example.org",
+    "partner_a": "respondent1@partner1.example.org",
+    "partner_b": "respondent2@partner2.example.org",
+}
+
+
+def web_config(database: Path, tmp_path: Path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "web-test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "DDQ_UPLOADS": str(tmp_path / "uploads"),
+        "RATELIMIT_ENABLED": False,
+        "DDQ_SMTP_HOST": "",
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The demo data in an SQLite file, made once per test run."""
+    from ddq.demo import load_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "demo.sqlite3"
+    app = create_app(web_config(path, folder))
+    with app.app_context():
+        db.create_all()
+        load_demo(db.session, password=PASSWORD)
+        viewer_org = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Mathare Youth Voices"))
+        from werkzeug.security import generate_password_hash
+
+        from ddq.store.operations import create_user
+
+        viewer = create_user(db.session, "viewer1@partner1.example.org", "Vera Viewer", "partner_viewer", viewer_org)
+        colleague = create_user(
+            db.session, "colleague1@partner1.example.org", "Cole League", "partner_respondent", viewer_org
+        )
+        viewer.password_hash = colleague.password_hash = generate_password_hash(PASSWORD)
+        db.session.commit()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def web_app(demo_database, tmp_path):
+    """The demo app. No app context stays pushed: each request gets its own `g`, as in production."""
+    database = tmp_path / "web.sqlite3"
+    shutil.copy(demo_database, database)
+    app = create_app(web_config(database, tmp_path))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def data(web_app):
+    """`with data() as session:` — a database session outside any request, closed before the next request."""
+
+    @contextmanager
+    def session():
+        with web_app.app_context():
+            yield db.session
+            db.session.remove()
+
+    return session
+
+
+class Browser:
+    """A test client that signs in and sends the CSRF token like a real browser does."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.token = None
+
+    def login(self, email: str, password: str = PASSWORD):
+        self.refresh_token("/login")
+        response = self.client.post("/login", data={"email": email, "password": password, "csrf_token": self.token})
+        self.refresh_token("/account/password" if response.status_code == 302 else "/login")
+        return response
+
+    def refresh_token(self, url: str = "/login") -> None:
+        page = self.client.get(url).get_data(as_text=True)
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page
+        )
+        self.token = found.group(1) if found else self.token
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def browser(web_app):
+    def make(who: str | None = None) -> Browser:
+        browser = Browser(web_app)
+        if who:
+            response = browser.login(PEOPLE.get(who, who))
+            assert response.status_code == 302, f"{who} could not sign in"
+        return browser
+
+    return make
+
+
+@pytest.fixture
+def ids(web_app) -> dict[str, int]:
+    with web_app.app_context():
+        return _ids()
+
+
+def _ids() -> dict[str, int]:
+    """Ids of the demo records the tests talk about."""
+
+    def assessment(direction: str, partner: str) -> int:
+        return db.session.scalar(
+            sa.select(Assessment.id)
+            .join(Organisation, Assessment.respondent_id == Organisation.id)
+            .where(Assessment.direction == direction, Organisation.name == partner)
+        )
+
+    partner_a = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Mathare Youth Voices"))
+    partner_b = db.session.scalar(sa.select(Organisation).where(Organisation.name.like("Université%")))
+    return {
+        "a_self": assessment("partner_self", partner_a.name),
+        "a_rating": assessment("partner_rates_host", partner_a.name),
+        "b_self": assessment("partner_self", partner_b.name),
+        "b_rating": assessment("partner_rates_host", partner_b.name),
+        "disclosure": db.session.scalar(sa.select(Assessment.id).where(Assessment.direction == "host_disclosure")),
+        "a_org": partner_a.id,
+        "b_org": partner_b.id,
+        "a_partnership": partner_a.partnerships[0].id,
+        "a_user": db.session.scalar(sa.select(User.id).where(User.email == PEOPLE["partner_a"])),
+        "a_colleague": db.session.scalar(sa.select(User.id).where(User.email == "colleague1@partner1.example.org")),
+    }
