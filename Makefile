@@ -7,9 +7,20 @@ PYTHON ?= python3
 export FLASK_APP := ddq
 TEST_POSTGRES_URL ?= postgresql+psycopg://ddq:ddq@127.0.0.1:5432/ddq_test
 
-.PHONY: run test bench check lint postgres venv clean
+MO := ddq/translations/fr/LC_MESSAGES/messages.mo
+
+.PHONY: run test bench check lint postgres venv clean translations
 
 venv: $(STAMP)
+
+# Compiled catalogues are built, not committed.
+$(MO): ddq/translations/fr/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -d ddq/translations
+
+# After changing interface texts or scripts/fr.py: extract and rewrite the French catalogue.
+translations: $(STAMP)
+	$(BIN)/python scripts/translations.py
+	$(BIN)/pybabel compile --statistics -d ddq/translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +28,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(MO)
 	$(BIN)/ddq check
 	$(BIN)/ddq db upgrade
 	$(BIN)/ddq demo
@@ -26,7 +37,7 @@ run: $(STAMP)
 postgres:
 	bash scripts/postgres.sh
 
-test: $(STAMP) postgres
+test: $(STAMP) $(MO) postgres
 	DDQ_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
 
 check: $(STAMP)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -24,13 +25,13 @@ _DUMMY_HASH = generate_password_hash("not a password")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[InputRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[InputRequired(), Length(min=12, max=200)])
-    confirm = PasswordField("Repeat the password", validators=[InputRequired(), EqualTo("password")])
+    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=12, max=200)])
+    confirm = PasswordField(_l("Repeat the password"), validators=[InputRequired(), EqualTo("password")])
 
 
 @login_manager.user_loader

@@ -202,8 +202,9 @@ def _next_section(assessment: Assessment, questionnaire: Questionnaire, section_
 def _save_section(assessment: Assessment, section_id: str, questions: list, form) -> dict[str, str]:
     """Save every answer on the page, valid or not, and the files; return the problems by question id."""
     problems: dict[str, str] = {}
+    on_page = set(request.form.getlist("present"))  # only what the page showed: a partial post clears nothing
     for question in questions:
-        posted = posted_answer(form, question)
+        posted = posted_answer(form, question) if question.id in on_page else None
         if posted is None:
             continue
         if question.type == "document":

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
@@ -51,51 +52,51 @@ def _labels(values: tuple[str, ...]) -> list[SelectChoice]:
 
 
 class PartnerForm(FlaskForm):
-    name = StringField("Organisation name", validators=[InputRequired(), Length(max=200)])
-    country = StringField("Country (two-letter code)", validators=[Optional(), Length(min=2, max=2)])
-    staff_size = IntegerField("Staff (full-time equivalent)", validators=[Optional(), NumberRange(min=0)])
-    founded_year = IntegerField("Year founded", validators=[Optional(), NumberRange(min=1000, max=3000)])
+    name = StringField(_l("Organisation name"), validators=[InputRequired(), Length(max=200)])
+    country = StringField(_l("Country (two-letter code)"), validators=[Optional(), Length(min=2, max=2)])
+    staff_size = IntegerField(_l("Staff (full-time equivalent)"), validators=[Optional(), NumberRange(min=0)])
+    founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1000, max=3000)])
     languages = SelectMultipleField(
-        "Languages", choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES], default=["en"]
+        _l("Languages"), choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES], default=["en"]
     )
-    contact_name = StringField("Contact person", validators=[InputRequired(), Length(max=200)])
-    contact_email = EmailField("Contact e-mail", validators=[InputRequired(), Email(check_deliverability=False)])
+    contact_name = StringField(_l("Contact person"), validators=[InputRequired(), Length(max=200)])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[InputRequired(), Email(check_deliverability=False)])
 
 
 class PartnershipForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    type = SelectField("Type of partnership", choices=_labels(PARTNERSHIP_TYPES))
-    roles = SelectMultipleField("Partner roles", choices=_labels(PARTNER_ROLES))
-    funder = StringField("Funder", validators=[Optional(), Length(max=200)])
-    amount = DecimalField("Money transferred to the partner", validators=[Optional(), NumberRange(min=0)])
-    currency = StringField("Currency", validators=[Optional(), Length(min=3, max=3)])
-    review_cycle_months = IntegerField("Review every (months)", default=24, validators=[NumberRange(min=1, max=60)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    type = SelectField(_l("Type of partnership"), choices=_labels(PARTNERSHIP_TYPES))
+    roles = SelectMultipleField(_l("Partner roles"), choices=_labels(PARTNER_ROLES))
+    funder = StringField(_l("Funder"), validators=[Optional(), Length(max=200)])
+    amount = DecimalField(_l("Money transferred to the partner"), validators=[Optional(), NumberRange(min=0)])
+    currency = StringField(_l("Currency"), validators=[Optional(), Length(min=3, max=3)])
+    review_cycle_months = IntegerField(_l("Review every (months)"), default=24, validators=[NumberRange(min=1, max=60)])
 
 
 class RequestForm(FlaskForm):
-    tier = SelectField("Tier")
-    tier_reason = TextAreaField("Why a different tier than suggested", validators=[Optional(), Length(max=2000)])
+    tier = SelectField(_l("Tier"))
+    tier_reason = TextAreaField(_l("Why a different tier than suggested"), validators=[Optional(), Length(max=2000)])
     budget_justification = TextAreaField(
-        "Why this request may exceed its tier's budget (shown to the partner)",
+        _l("Why this request may exceed its tier's budget (shown to the partner)"),
         validators=[Optional(), Length(max=4000)],
     )
-    due_on = DateField("Due date", validators=[Optional()])
-    funder_mandate = BooleanField("A funder mandates its own due diligence")
-    high_risk = BooleanField("High-risk context")
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    funder_mandate = BooleanField(_l("A funder mandates its own due diligence"))
+    high_risk = BooleanField(_l("High-risk context"))
 
 
 class ReviewForm(FlaskForm):
     action = SelectField(
-        "Action",
+        _l("Action"),
         choices=[
-            SelectChoice("comment", "Comment"),
-            SelectChoice("request_changes", "Request a change"),
-            SelectChoice("accept", "Accept"),
+            SelectChoice("comment", _l("Comment")),
+            SelectChoice("request_changes", _l("Request a change")),
+            SelectChoice("accept", _l("Accept")),
         ],
     )
-    body = TextAreaField("Comment", validators=[Optional(), Length(max=4000)])
+    body = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
     evidence_level = SelectField(
-        "Evidence level", choices=[SelectChoice(str(i), level) for i, level in enumerate(EVIDENCE_LEVELS)]
+        _l("Evidence level"), choices=[SelectChoice(str(i), level) for i, level in enumerate(EVIDENCE_LEVELS)]
     )
 
 

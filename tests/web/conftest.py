@@ -113,6 +113,10 @@ class Browser:
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.token)
+        # like a browser, say which questions were on the page: those named in the data
+        present = {key.split("_", 1)[1] for key in data if key.split("_", 1)[0] in {"q", "na", "file", "comment"}}
+        if present and "present" not in data:
+            data["present"] = sorted(present)
         return self.client.post(url, data=data, **kwargs)
 
 
