@@ -9,7 +9,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://ddq:ddq@127.0.0.1:5432/ddq_test
 
 MO := ddq/translations/fr/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench check lint postgres venv clean translations
+.PHONY: run test bench check lint postgres browser venv clean translations
 
 venv: $(STAMP)
 
@@ -37,7 +37,10 @@ run: $(STAMP) $(MO)
 postgres:
 	bash scripts/postgres.sh
 
-test: $(STAMP) $(MO) postgres
+browser:
+	bash scripts/system-deps.sh
+
+test: $(STAMP) $(MO) postgres browser
 	DDQ_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
 
 check: $(STAMP)

@@ -80,5 +80,68 @@ def main() -> None:
     report("rebuild_partner_capacity_from_snapshot", rebuild, "ms", ("JSON decoding alone", decode))
 
 
+def bench_section_page() -> None:
+    """GET of a 40-question section in process, beside a bare route in the same app, and the page's weight."""
+    import shutil
+    import tempfile
+
+    from ddq import create_app
+    from ddq.extensions import db
+    from ddq.store import operations as ops
+
+    work = Path(tempfile.mkdtemp(prefix="ddq-bench-"))
+    library_dir = work / "questionnaires"
+    shutil.copytree(QUESTIONNAIRES, library_dir)
+    bank = load_library(QUESTIONNAIRES).bank
+    kinds = ["maturity", "yes_no", "single_choice", "number", "short_text", "long_text"]
+    chosen = [item for kind in kinds for item in bank.values() if item.type == kind][:40]
+    questions = "\n".join(f"      - {{use: {item.id}, allow_na: true}}" for item in chosen)
+    (library_dir / "bench.yaml").write_text(
+        "id: bench\nversion: '1'\ndirection: partner_self\ntitle: Bench\npurpose: Forty questions on one page.\n"
+        "visible_to: Nobody.\nsections:\n  - id: forty\n    title: Forty\n    questions:\n" + questions + "\n",
+        encoding="utf-8",
+    )
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
+            "DDQ_QUESTIONNAIRES": str(library_dir),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "b",
+        }
+    )
+    app.add_url_rule("/bare", "bare", lambda: "ok")
+    with app.app_context():
+        from ddq.library import current_library
+
+        db.create_all()
+        library = current_library()
+        host = ops.create_organisation(db.session, "Institute", kind="host")
+        partner = ops.create_organisation(db.session, "Partner")
+        user = ops.create_user(db.session, "p@example.org", "P", "partner_respondent", partner)
+        from werkzeug.security import generate_password_hash
+
+        user.password_hash = generate_password_hash("bench password")
+        partnership = ops.create_partnership(db.session, partner, "P", "project")
+        assessment = ops.create_assessment(
+            db.session, library.questionnaire("bench"), subject=partner, respondent=partner, partnership=partnership
+        )
+        ops.change_status(db.session, assessment, "sent")
+        db.session.commit()
+        url = f"/a/{assessment.id}/s/forty"
+        del host
+    client = app.test_client()
+    client.post("/login", data={"email": "p@example.org", "password": "bench password"})
+    page = client.get(url)
+    assert page.status_code == 200 and page.data.count(b'class="question') == 40, "the bench page did not render"
+    section = median_seconds(lambda: client.get(url), repeat=40) * 1000
+    bare = median_seconds(lambda: client.get("/bare"), repeat=40) * 1000
+    report("section_40_questions_get", section, "ms", ("bare route", bare), "<= 5 ms and <= 8x")
+    weight = len(page.data) + sum(len(client.get(f"/static/{name}").data) for name in ("ddq.css", "ddq.js"))
+    report("section_40_questions_page_weight", weight / 1024, "KB", target="<= 100 KB with CSS and JS")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
+    bench_section_page()

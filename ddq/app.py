@@ -59,9 +59,9 @@ def _security_headers(response: Any) -> Any:
 
 
 def _template_globals() -> dict[str, Any]:
-    from .web.i18n import LANGUAGE_NAMES, display_language
+    from .web.i18n import LANGUAGE_NAMES, display_language, status_label
 
-    return {"lang": display_language(), "language_names": LANGUAGE_NAMES}
+    return {"lang": display_language(), "language_names": LANGUAGE_NAMES, "status_label": status_label}
 
 
 def _enforce_sqlite_foreign_keys(connection: Any, _record: Any) -> None:

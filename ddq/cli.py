@@ -80,7 +80,7 @@ def _print_summary(library: Library) -> None:
 def _describe(burden) -> str:
     minutes = (
         f"{burden.minutes_low:.0f} min"
-        if burden.minutes_low == burden.minutes_high
+        if round(burden.minutes_low) == round(burden.minutes_high)
         else f"{burden.minutes_low:.0f}-{burden.minutes_high:.0f} min"
     )
     return f"{burden.items} items, {burden.documents} documents, {minutes}"

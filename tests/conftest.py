@@ -131,3 +131,48 @@ def library_copy(tmp_path: Path) -> Path:
     target = tmp_path / "questionnaires"
     shutil.copytree(QUESTIONNAIRES, target)
     return target
+
+
+# --- the demo, for the web and browser tests ---------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def web_config(database: Path, tmp_path: Path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "web-test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "DDQ_UPLOADS": str(tmp_path / "uploads"),
+        "RATELIMIT_ENABLED": False,
+        "DDQ_SMTP_HOST": "",
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The demo data in an SQLite file, made once per test run."""
+    from ddq.demo import load_demo
+    from ddq.store.models import Organisation
+
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "demo.sqlite3"
+    app = create_app(web_config(path, folder))
+    with app.app_context():
+        db.create_all()
+        load_demo(db.session, password=PASSWORD)
+        viewer_org = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Mathare Youth Voices"))
+        from werkzeug.security import generate_password_hash
+
+        from ddq.store.operations import create_user
+
+        viewer = create_user(db.session, "viewer1@partner1.example.org", "Vera Viewer", "partner_viewer", viewer_org)
+        colleague = create_user(
+            db.session, "colleague1@partner1.example.org", "Cole League", "partner_respondent", viewer_org
+        )
+        viewer.password_hash = colleague.password_hash = generate_password_hash(PASSWORD)
+        db.session.commit()
+        db.engine.dispose()
+    return path

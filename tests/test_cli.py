@@ -16,9 +16,9 @@ def runner(app):
 def test_check_prints_the_counts_and_exits_0(runner):
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "3 questionnaires, 192 questions, 87 bank items, 11 domains, 3 tiers: all valid" in result.output
-    assert "partner-capacity v2026.1 (partner_self): 87 questions in 11 sections" in result.output
-    assert "light     22 items, 2 documents, 22 min" in result.output
+    assert "3 questionnaires, 194 questions, 88 bank items, 11 domains, 3 tiers: all valid" in result.output
+    assert "partner-capacity v2026.1 (partner_self): 88 questions in 11 sections" in result.output
+    assert "light     23 items, 2 documents, 22-23 min" in result.output
 
 
 def test_check_a_broken_file_prints_file_line_and_exits_1(runner, library_copy):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
@@ -10,6 +11,20 @@ from ..core.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 bp = Blueprint("i18n", __name__)
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
+
+STATUS_LABELS = {
+    "draft": _l("draft"),
+    "sent": _l("sent"),
+    "in_progress": _l("in progress"),
+    "submitted": _l("submitted"),
+    "changes_requested": _l("changes requested"),
+    "accepted": _l("accepted"),
+}
+
+
+def status_label(status: str) -> str:
+    """The status of an assessment in the reader's language."""
+    return str(STATUS_LABELS.get(status, status.replace("_", " ")))
 
 
 def display_language() -> str:

@@ -150,12 +150,12 @@ def section(assessment_id: int, section_id: str):
         abort(404)
     applicable = [question for question in current.questions if question.applies_to.matches(scope)]
     editable = access.can_answer(current_user, assessment)
-    form = make_section_form(applicable)()
     problems: dict[str, str] = {}
     if request.method == "POST":
         if not editable:
             abort(403)
-        problems = _save_section(assessment, current.id, applicable, form)
+        # the form is only bound to read a post; pages are rendered by the project's own macros (faster)
+        problems = _save_section(assessment, current.id, applicable, make_section_form(applicable)())
         db.session.commit()
         if problems:
             flash(_("Saved. Some answers need another look: they are kept as you typed them."), "warning")
@@ -184,7 +184,6 @@ def section(assessment_id: int, section_id: str):
         shown=shown,
         answers=answers,
         files=files,
-        form=form,
         problems=problems,
         editable=editable,
         conditions={q.id: json.dumps(q.show_if.as_data()) for q in applicable if q.show_if is not None},
