@@ -190,6 +190,8 @@ class Assessment(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     accepted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: When staff published the report (with its action plan) to the respondent.
+    report_published_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     partnership: Mapped[Partnership | None] = relationship(back_populates="assessments")
@@ -197,6 +199,9 @@ class Assessment(db.Model):
     respondent: Mapped[Organisation] = relationship(foreign_keys=[respondent_id])
     answers: Mapped[list[Answer]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+    action_items: Mapped[list[ActionItem]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="ActionItem.position"
     )
 
 
@@ -346,3 +351,25 @@ class SectionTime(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     active_seconds: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ActionItem(db.Model):
+    """One line of an assessment's action plan, suggested by ddq and edited by staff before publishing."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (sa.CheckConstraint("priority IN ('high', 'medium', 'low')", name="priority"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    domain: Mapped[str | None] = mapped_column(sa.String(100))
+    #: The question the action answers, if any.
+    question_id: Mapped[str | None] = mapped_column(sa.String(100))
+    priority: Mapped[str] = mapped_column(sa.String(10), default="medium")
+    #: What will be done, in words the partner recognises.
+    action: Mapped[str] = mapped_column(sa.Text)
+    #: Support the institute offers for it.
+    support: Mapped[str | None] = mapped_column(sa.Text)
+    due_on: Mapped[dt.date | None]
+
+    assessment: Mapped[Assessment] = relationship(back_populates="action_items")

@@ -15,6 +15,7 @@ from ..core.questions import TYPES
 from ..core.vocabulary import DIRECTIONS, PARTNER_ROLES, PARTNERSHIP_TYPES, USER_ROLES
 from ..core.workflow import EDITABLE, check_transition
 from .models import (
+    ActionItem,
     Answer,
     Assessment,
     AuditEvent,
@@ -442,3 +443,37 @@ def set_evidence_level(session: Session, answer: Answer, level: int, actor: User
     answer.evidence_level = level
     session.flush()
     log(session, "answer.evidence_level", answer, actor, question=answer.question_id, level=level)
+
+
+def replace_action_plan(session: Session, assessment: Assessment, rows: list[dict[str, Any]], actor: User) -> None:
+    """Replace the action plan with staff's edited rows (priority, action, support, due_on, domain, question_id)."""
+    if actor.role not in {"admin", "staff"}:
+        raise StoreError("only institute staff edit action plans")
+    for item in list(assessment.action_items):
+        session.delete(item)
+    session.flush()
+    for position, row in enumerate(rows):
+        if row["priority"] not in {"high", "medium", "low"}:
+            raise StoreError(f"row {position + 1}: priority must be high, medium or low")
+        session.add(
+            ActionItem(
+                assessment=assessment,
+                position=position,
+                priority=row["priority"],
+                action=row["action"],
+                support=row.get("support") or None,
+                due_on=row.get("due_on"),
+                domain=row.get("domain") or None,
+                question_id=row.get("question_id") or None,
+            )
+        )
+    session.flush()
+    log(session, "action_plan.save", assessment, actor, rows=len(rows))
+
+
+def publish_report(session: Session, assessment: Assessment, actor: User) -> None:
+    if actor.role not in {"admin", "staff"}:
+        raise StoreError("only institute staff publish reports")
+    assessment.report_published_at = utcnow()
+    session.flush()
+    log(session, "report.publish", assessment, actor)

@@ -47,6 +47,8 @@ RULES = {
     "staff.invite": ("POST", "/staff/assessments/{a_self}/invite", {}, STAFF_ONLY),
     "staff.start_disclosure": ("POST", "/staff/disclosure", {}, STAFF_ONLY),
     "staff.feedback": ("GET", "/staff/feedback", {}, STAFF_ONLY),
+    "reports.download": ("GET", "/a/{b_self}/report.html", {}, STAFF_ONLY),  # not published yet: staff only
+    "reports.action_plan": ("GET", "/staff/assessments/{b_self}/action-plan", {}, STAFF_ONLY),
 }
 
 

@@ -1,0 +1,1 @@
+"""Reports: scorecards into plain data, HTML and PDF."""

@@ -1,0 +1,207 @@
+"""Scorecards and facts -> the plain data a report template renders. No database, no web: dicts and strings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.actions import SuggestedAction
+from ..core.definitions import Library, Question, Questionnaire
+from ..core.reciprocity import Reciprocity
+from ..core.scoring import Scorecard
+from ..core.vocabulary import EVIDENCE_LEVELS
+from .charts import profile_chart
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """An answer as a report shows it."""
+
+    value: Any = None
+    not_applicable: bool = False
+    na_reason: str | None = None
+    comment: str | None = None
+    evidence_level: int = 0
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """Who and what a report is about, and when it was made."""
+
+    organisation: str
+    country: str | None = None
+    staff_size: int | None = None
+    founded_year: int | None = None
+    partnership: str | None = None
+    partnership_type: str | None = None
+    roles: tuple[str, ...] = ()
+    tier: str | None = None
+    status: str = ""
+    generated_on: str = ""
+    host: str = "the institute"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def answer_text(question: Question, answer: AnswerView | None, language: str) -> str:
+    """An answer in words: the label of the chosen choice(s), or the value as given."""
+    if answer is None or (answer.value in (None, "", []) and not answer.not_applicable):
+        return ""
+    if answer.not_applicable:
+        return "N/A" + (f" — {answer.na_reason}" if answer.na_reason else "")
+    values = answer.value if isinstance(answer.value, list) else [answer.value]
+    if question.choices:
+        labels = []
+        for value in values:
+            choice = question.choice(str(value))
+            prefix = f"{value}. " if question.type == "maturity" else ""
+            labels.append(prefix + choice.label.get(language) if choice else str(value))
+        return "; ".join(labels)
+    return "; ".join(str(value) for value in values)
+
+
+def domain_rows(scorecard: Scorecard, library: Library, language: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": domain.domain,
+            "title": library.domains[domain.domain].title.get(language),
+            "score": domain.score,
+            "band": domain.band,
+            "capped": domain.capped,
+            "standing": domain.standing,
+            "confidence": domain.confidence,
+            "completeness": domain.completeness,
+            "scored_items": domain.scored_items,
+            "weight": scorecard.profile.get(domain.domain, 1.0),
+            "points": domain.points,
+            "weight_sum": domain.weight_sum,
+        }
+        for domain in scorecard.domains
+    ]
+
+
+def capacity_context(
+    *,
+    questionnaire: Questionnaire,
+    scorecard: Scorecard,
+    library: Library,
+    answers: Mapping[str, AnswerView],
+    facts: ReportFacts,
+    actions: list[dict[str, Any]],
+    reciprocity: Reciprocity | None = None,
+    host_scorecard: Scorecard | None = None,
+    language: str = "en",
+) -> dict[str, Any]:
+    """Everything the capacity report shows, as plain data."""
+    domains = domain_rows(scorecard, library, language)
+    titles = {row["id"]: row["title"] for row in domains}
+    breakdown = []
+    for row in domains:
+        items = []
+        for item in scorecard.items_of(row["id"]):
+            if item.status in {"not_scored", "gate"}:
+                continue
+            question = questionnaire.question(item.question_id)
+            items.append(
+                {
+                    "question": question.text.get(language),
+                    "answer": answer_text(question, answers.get(question.id), language),
+                    "comment": answers[question.id].comment if question.id in answers else None,
+                    "status": item.status,
+                    "weight": item.weight,
+                    "key": item.key,
+                    "score": item.score,
+                    "points": item.points if item.status == "scored" else None,
+                    "evidence": EVIDENCE_LEVELS[item.evidence_level],
+                }
+            )
+        breakdown.append({**row, "items": items})
+    gates = [
+        {
+            "question": questionnaire.question(gate.question_id).text.get(language),
+            "domain": titles.get(gate.domain, gate.domain or ""),
+            "passed": gate.passed,
+        }
+        for gate in scorecard.gates
+    ]
+    other_answers = [
+        {
+            "section": section.title.get(language),
+            "question": question.text.get(language),
+            "answer": answer_text(question, answers.get(question.id), language),
+            "comment": answers[question.id].comment if question.id in answers else None,
+            "files": list(answers[question.id].files) if question.id in answers else [],
+        }
+        for section in questionnaire.sections
+        for question in section.questions
+        if not question.scored and question.id in answers
+    ]
+    host_scores = {d.domain: d.score for d in host_scorecard.domains} if host_scorecard else {}
+    chart_rows = [(row["title"], row["score"], host_scores.get(row["id"])) for row in domains]
+    return {
+        "title": questionnaire.title.get(language),
+        "purpose": questionnaire.purpose.get(language),
+        "visible_to": questionnaire.visible_to.get(language),
+        "version": questionnaire.version,
+        "direction": questionnaire.direction,
+        "facts": facts,
+        "domains": domains,
+        "breakdown": breakdown,
+        "gates": gates,
+        "strengths": [row for row in domains if row["standing"] == "strength"],
+        "priorities": [row for row in domains if row["standing"] == "priority"],
+        "developing": [row for row in domains if row["standing"] in {"developing", "sufficient_for_stage"}],
+        "overall": scorecard.overall,
+        "overall_band": scorecard.overall_band,
+        "confidence": scorecard.confidence,
+        "early_stage": scorecard.early_stage,
+        "actions": actions,
+        "other_answers": other_answers,
+        "chart": profile_chart(chart_rows, ("", facts.host if host_scorecard else "")),
+        "reciprocity": reciprocity_rows(reciprocity, library, language) if reciprocity else None,
+        "parity": reciprocity.parity if reciprocity else None,
+    }
+
+
+def reciprocity_rows(reciprocity: Reciprocity, library: Library, language: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": library.domains[row.domain].title.get(language),
+            "asked": row.asked_items,
+            "asked_documents": row.asked_documents,
+            "disclosed": row.disclosed_items,
+            "extra": row.extra_disclosures,
+            "parity": row.parity,
+            "at_parity": row.at_parity,
+            "partner_score": row.partner_score,
+            "host_score": row.host_score,
+        }
+        for row in reciprocity.domains
+    ]
+
+
+def actions_from_suggestions(
+    suggestions: list[SuggestedAction], questionnaire: Questionnaire, library: Library, language: str
+) -> list[dict[str, Any]]:
+    """Suggested actions as action-plan rows, in words."""
+    rows = []
+    for suggestion in suggestions:
+        question = questionnaire.question(suggestion.question_id)
+        if suggestion.target is not None:
+            action = suggestion.target.get(language)
+        else:
+            action = question.text.get(language)
+        rows.append(
+            {
+                "domain": library.domains[suggestion.domain].title.get(language) if suggestion.domain else "",
+                "domain_id": suggestion.domain or "",
+                "question_id": suggestion.question_id,
+                "question": question.text.get(language),
+                "priority": suggestion.priority,
+                "action": action,
+                "support": "",
+                "due_on": "",
+            }
+        )
+    return rows

@@ -1,0 +1,115 @@
+"""Reports on the web: downloads for staff and for the organisation concerned, and the action plan staff edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..library import current_library
+from ..reporting.gather import capacity_report_context
+from ..reporting.render import load_template, render_html, render_pdf
+from ..store import operations as ops
+from ..store.models import Assessment, User
+from . import access
+from .i18n import display_language
+
+bp = Blueprint("reports", __name__)
+
+
+def can_read_report(user: User, assessment: Assessment) -> bool:
+    """Staff always (except anonymous ratings); the organisation concerned once staff have published it;
+    everyone signed in for the institute's own published disclosure."""
+    if assessment.direction == "partner_rates_host":
+        return False
+    if assessment.direction == "host_disclosure":
+        return access.is_staff(user) or assessment.status == "accepted"
+    if access.is_staff(user):
+        return True
+    return user.organisation_id == assessment.subject_id and assessment.report_published_at is not None
+
+
+@bp.get("/a/<int:assessment_id>/report.<any(html, pdf):kind>")
+@login_required
+def download(assessment_id: int, kind: str):
+    assessment = access.assessment_for(assessment_id, can_read_report)
+    language = display_language()
+    context = capacity_report_context(assessment, current_library(), language)
+    html = render_html(load_template("capacity", current_reports()), context, language)
+    name = f"ddq-report-{assessment.id}"
+    if kind == "html":
+        return Response(
+            html,
+            mimetype="text/html",
+            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
+        )
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
+
+
+def current_reports():
+    from flask import current_app
+
+    return current_app.config["DDQ_REPORTS"]
+
+
+@bp.route("/staff/assessments/<int:assessment_id>/action-plan", methods=["GET", "POST"])
+@access.staff_required
+def action_plan(assessment_id: int):
+    """Staff edit the suggested action plan, then publish the report to the organisation assessed."""
+    assessment = access.assessment_for(assessment_id, access.can_review)
+    library = current_library()
+    if request.method == "POST":
+        rows, problems = _rows_from_form()
+        if problems:
+            for problem in problems:
+                flash(problem, "error")
+        else:
+            ops.replace_action_plan(db.session, assessment, rows, current_user)
+            if request.form.get("publish"):
+                ops.publish_report(db.session, assessment, current_user)
+            db.session.commit()
+            flash(
+                _("Report published to the partner.") if request.form.get("publish") else _("Action plan saved."),
+                "success",
+            )
+            return redirect(url_for("reports.action_plan", assessment_id=assessment.id))
+    context = capacity_report_context(assessment, library, display_language())
+    domains = [(domain.id, domain.title.get(display_language())) for domain in library.domains.values()]
+    return render_template(
+        "staff/action_plan.html",
+        assessment=assessment,
+        actions=context["actions"],
+        domains=domains,
+        saved=bool(assessment.action_items),
+    )
+
+
+def _rows_from_form() -> tuple[list[dict], list[str]]:
+    fields = ("priority", "action", "support", "due_on", "domain", "question_id")
+    columns = {name: request.form.getlist(name) for name in fields}
+    count = len(columns["action"])
+    if any(len(values) != count for values in columns.values()):
+        abort(400)
+    rows, problems = [], []
+    for index in range(count):
+        row = {name: columns[name][index].strip() for name in fields}
+        if not row["action"] or request.form.get(f"remove_{index}"):
+            continue
+        if row["due_on"]:
+            try:
+                row["due_on"] = dt.date.fromisoformat(row["due_on"])
+            except ValueError:
+                problems.append(_("Row %(n)d: the date must be written YYYY-MM-DD.", n=index + 1))
+        else:
+            row["due_on"] = None
+        if row["priority"] not in {"high", "medium", "low"}:
+            problems.append(_("Row %(n)d: choose a priority.", n=index + 1))
+        rows.append(row)
+    return rows, problems
