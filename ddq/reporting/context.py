@@ -188,10 +188,8 @@ def actions_from_suggestions(
     rows = []
     for suggestion in suggestions:
         question = questionnaire.question(suggestion.question_id)
-        if suggestion.target is not None:
-            action = suggestion.target.get(language)
-        else:
-            action = question.text.get(language)
+        # the next level up, in the definition's own words; for a flagged gate, the question itself
+        action = (suggestion.target or question.text).get(language)
         rows.append(
             {
                 "domain": library.domains[suggestion.domain].title.get(language) if suggestion.domain else "",
