@@ -137,3 +137,64 @@ def set_password_command(email: str, password: str) -> None:
     user.password_hash = generate_password_hash(password)
     db.session.commit()
     click.echo(f"password set for {user.email}")
+
+
+@main.command("report")
+@click.argument("assessment_id", type=int)
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="FILE.pdf or FILE.html")
+@click.option("--language", default="en", show_default=True, help="en, fr, es or pt")
+def report_command(assessment_id: int, out: Path, language: str) -> None:
+    """Write one assessment's capacity report as PDF (or HTML, by the file's extension)."""
+    from .extensions import db
+    from .library import current_library
+    from .reporting.gather import capacity_report_context
+    from .reporting.render import load_template, render_html, render_pdf
+    from .store.models import Assessment
+
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise click.ClickException(f"no assessment {assessment_id}")
+    if assessment.direction == "partner_rates_host":
+        raise click.ClickException("ratings of the institute are anonymous: they have no individual report")
+    html = render_html(
+        load_template("capacity", current_app.config["DDQ_REPORTS"]),
+        capacity_report_context(assessment, current_library(), language),
+        language,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".html":
+        out.write_text(html, encoding="utf-8")
+    else:
+        out.write_bytes(render_pdf(html))
+    click.echo(f"{out}")
+
+
+@main.command("reports")
+@click.option("--all", "everything", is_flag=True, required=True, help="every partner self-assessment and disclosure")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="folder for the PDFs")
+@click.option("--workers", default=2, show_default=True)
+@click.option("--language", default="en", show_default=True)
+def reports_command(everything: bool, out: Path, workers: int, language: str) -> None:
+    """Render every capacity report into a folder, in a pool of worker processes."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .library import current_library
+    from .reporting.batch import render_batch
+    from .reporting.gather import capacity_report_context
+    from .reporting.render import load_template, render_html
+    from .store.models import Assessment
+
+    template = load_template("capacity", current_app.config["DDQ_REPORTS"])
+    library = current_library()
+    assessments = db.session.scalars(
+        sa.select(Assessment).where(Assessment.direction != "partner_rates_host").order_by(Assessment.id)
+    ).all()
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        (render_html(template, capacity_report_context(a, library, language), language), out / f"report-{a.id}.pdf")
+        for a in assessments
+    ]
+    with click.progressbar(length=len(jobs), label="rendering reports") as bar:
+        result = render_batch(jobs, workers=workers, progress=bar.update)
+    click.echo(f"{result.files} reports in {result.seconds:.1f} s into {out}")
