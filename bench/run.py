@@ -142,6 +142,52 @@ def bench_section_page() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_portfolio_scoring(count: int = 10_000) -> None:
+    """Scoring every assessment at once (pandas) beside a plain loop over the per-assessment function."""
+    import random
+
+    from ddq.core.definitions import Scope
+    from ddq.core.scoring import AnswerInput, score_assessment
+    from ddq.reporting.portfolio import frames_from_inputs, score_portfolio
+
+    library = load_library(QUESTIONNAIRES)
+    questionnaire = library.questionnaire("host-disclosure")  # 91 questions, all asked
+    rng = random.Random(1)
+    entries = []
+    for assessment_id in range(count):
+        answers = {}
+        for question in questionnaire.questions:
+            if question.type == "maturity":
+                value = rng.randint(1, 4)
+            elif question.choices:
+                value = rng.choice(question.choices).value
+            else:
+                value = "12"
+            answers[question.id] = AnswerInput(value, evidence_level=rng.randint(0, 3))
+        entries.append(
+            {
+                "assessment_id": assessment_id,
+                "questionnaire": questionnaire.id,
+                "scope": "all",
+                "early": False,
+                "profile": "none",
+                "answers": answers,
+            }
+        )
+    assessments, answers = frames_from_inputs(entries)
+    print(f"# portfolio: {count} assessments x {len(questionnaire.questions)} answers = {len(answers)} answers")
+    start = time.perf_counter()
+    score_portfolio(assessments, answers, {questionnaire.id: questionnaire}, {"all": Scope()}, {"none": {}})
+    vectorised = time.perf_counter() - start
+    sample = entries[:1000]
+    start = time.perf_counter()
+    for entry in sample:
+        score_assessment(questionnaire, entry["answers"], domains=library.domains.values())
+    loop = (time.perf_counter() - start) * count / len(sample)
+    report("portfolio_scoring_10000", vectorised, "s", ("per-assessment loop, extrapolated from 1,000", loop), "<= 1 s")
+
+
 if __name__ == "__main__":
     main()
     bench_section_page()
+    bench_portfolio_scoring()

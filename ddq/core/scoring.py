@@ -280,8 +280,9 @@ def score_assessment(
     )
     weights = {domain.domain: (profile or {}).get(domain.domain, 1.0) for domain in domain_scores}
     assessed = [domain for domain in domain_scores if domain.score is not None]
-    total_weight = sum(weights[domain.domain] for domain in assessed)
-    overall = sum(weights[d.domain] * d.score for d in assessed) / total_weight if total_weight else None
+    # fsum: correctly rounded whatever the order, so that portfolio scoring gives the very same figure
+    total_weight = math.fsum(weights[domain.domain] for domain in assessed)
+    overall = math.fsum(weights[d.domain] * d.score for d in assessed) / total_weight if total_weight else None
     considered = [item for item in items if item.counts_for_confidence]
     considered_weight = sum(item.weight for item in considered)
     evidenced = sum(item.weight for item in items if item.status == "scored" and item.evidence_level >= 1)
