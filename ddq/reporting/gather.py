@@ -119,3 +119,193 @@ def capacity_report_context(assessment: Assessment, library: Library, language: 
         host_scorecard=host_card,
         language=language,
     )
+
+
+def feedback_summary(library: Library, language: str, threshold: int = 3) -> dict[str, Any]:
+    """Partners' ratings of the institute, in aggregate only and only from `threshold` partners up."""
+    import statistics
+
+    rated = db.session.scalars(
+        sa.select(Assessment).where(
+            Assessment.direction == "partner_rates_host", Assessment.status.in_(["submitted", "accepted"])
+        )
+    ).all()
+    respondents = {assessment.respondent_id for assessment in rated}
+    rows = []
+    if len(respondents) >= threshold:
+        questionnaire = questionnaire_of(rated[0].questionnaire_version)
+        for question in questionnaire.questions:
+            scores = []
+            for assessment in rated:
+                answer = next((a for a in assessment.answers if a.question_id == question.id), None)
+                if answer is None or answer.value is None:
+                    continue
+                if question.type == "rating":
+                    scores.append(float(answer.value))
+                else:
+                    choice = question.choice(str(answer.value))
+                    if choice is not None and choice.score is not None:
+                        scores.append(choice.score)
+            if scores:
+                scale = f"{question.minimum:g}–{question.maximum:g}" if question.type == "rating" else "1–4"
+                rows.append(
+                    {
+                        "question": question.text.get(language),
+                        "mean": statistics.mean(scores),
+                        "count": len(scores),
+                        "scale": scale,
+                    }
+                )
+    return {"respondents": len(respondents), "threshold": threshold, "rows": rows}
+
+
+def reciprocal_report_context(assessment: Assessment, library: Library, language: str) -> dict[str, Any]:
+    """Both sides on the same domains: the partner's profile, the institute's, partners' rating of the institute."""
+    from .charts import profile_chart
+    from .context import domain_rows, reciprocity_rows
+
+    card = scorecard_of(assessment, library)
+    disclosure = published_disclosure()
+    host_card = scorecard_of(disclosure, library) if disclosure is not None else None
+    parity = None
+    if disclosure is not None:
+        parity = reciprocity(
+            questionnaire_of(assessment.questionnaire_version),
+            scope_of(assessment),
+            questionnaire_of(disclosure.questionnaire_version),
+            scoring_inputs(disclosure),
+            domains=list(library.domains),
+            partner_scorecard=card,
+            host_scorecard=host_card,
+        )
+    partner_rows = domain_rows(card, library, language)
+    host_scores = {domain.domain: domain.score for domain in host_card.domains} if host_card else {}
+    facts = facts_of(assessment)
+    return {
+        "facts": facts,
+        "partner_domains": partner_rows,
+        "host_domains": domain_rows(host_card, library, language) if host_card else [],
+        "chart": profile_chart(
+            [(row["title"], row["score"], host_scores.get(row["id"])) for row in partner_rows],
+            (facts.organisation, facts.host),
+        ),
+        "reciprocity": reciprocity_rows(parity, library, language) if parity else [],
+        "parity": parity.parity if parity else None,
+        "feedback": feedback_summary(library, language),
+        "disclosure_published": disclosure is not None,
+    }
+
+
+def portfolio_context(library: Library, language: str) -> dict[str, Any]:
+    """Every partner's latest self-assessment: tier, profile, confidence, burden and parity."""
+    import pandas as pd
+
+    from ..core.burden import estimate
+    from ..store.models import SectionTime
+    from .portfolio import frames_from_inputs, score_portfolio
+
+    latest: dict[int, Assessment] = {}
+    for assessment in db.session.scalars(
+        sa.select(Assessment).where(Assessment.direction == "partner_self").order_by(Assessment.created_at)
+    ):
+        latest[assessment.subject_id] = assessment
+    chosen = sorted(latest.values(), key=lambda a: a.subject.name)
+    disclosure = published_disclosure()
+    questionnaires, scopes, profiles, entries = {}, {}, {}, []
+    for assessment in chosen:
+        questionnaire = questionnaire_of(assessment.questionnaire_version)
+        key = assessment.questionnaire_version.sha256
+        questionnaires[key] = questionnaire
+        scopes[str(assessment.id)] = scope_of(assessment)
+        partnership = assessment.partnership
+        profiles[str(assessment.id)] = library.domain_weights(partnership.type, partnership.roles)
+        subject = assessment.subject
+        entries.append(
+            {
+                "assessment_id": assessment.id,
+                "questionnaire": key,
+                "scope": str(assessment.id),
+                "early": Stage(subject.staff_size, subject.founded_year, dt.date.today().year).early,
+                "profile": str(assessment.id),
+                "answers": scoring_inputs(assessment),
+            }
+        )
+    rows = []
+    if entries:
+        frames = frames_from_inputs(entries)
+        domains, overall = score_portfolio(*frames, questionnaires, scopes, profiles)
+        scores = domains.pivot(index="assessment_id", columns="domain", values="score")
+        overall = overall.set_index("assessment_id")
+        seconds = dict(
+            db.session.execute(
+                sa.select(SectionTime.assessment_id, sa.func.sum(SectionTime.active_seconds)).group_by(
+                    SectionTime.assessment_id
+                )
+            ).all()
+        )
+        for assessment in chosen:
+            questionnaire = questionnaire_of(assessment.questionnaire_version)
+            parity = None
+            if disclosure is not None:
+                parity = reciprocity(
+                    questionnaire,
+                    scope_of(assessment),
+                    questionnaire_of(disclosure.questionnaire_version),
+                    scoring_inputs(disclosure),
+                    domains=list(library.domains),
+                ).parity
+            row = overall.loc[assessment.id] if assessment.id in overall.index else None
+            profile = scores.loc[assessment.id] if assessment.id in scores.index else pd.Series(dtype=float)
+            rows.append(
+                {
+                    "assessment_id": assessment.id,
+                    "partner": assessment.subject.name,
+                    "partnership": assessment.partnership.title,
+                    "type": assessment.partnership.type,
+                    "tier": assessment.tier or "",
+                    "status": assessment.status,
+                    "overall": None if row is None or pd.isna(row["overall"]) else float(row["overall"]),
+                    "band": None if row is None else row["overall_band"],
+                    "confidence": None if row is None else float(row["confidence"]),
+                    "estimated_minutes": round(estimate(questionnaire, scope_of(assessment)).minutes_high),
+                    "actual_minutes": round(seconds.get(assessment.id, 0) / 60),
+                    "parity": parity,
+                    "profile": {
+                        domain: (None if pd.isna(value) else float(value)) for domain, value in profile.items()
+                    },
+                }
+            )
+    titles = [(domain.id, domain.title.get(language)) for domain in library.domains.values()]
+    return {"rows": rows, "domains": titles, "generated_on": dt.date.today().isoformat(), "host": facts_host()}
+
+
+def facts_host() -> str:
+    host = host_organisation(db.session)
+    return host.name if host else "the institute"
+
+
+def portfolio_frame(context: dict[str, Any]):
+    """The portfolio as one flat table, for CSV and XLSX."""
+    import pandas as pd
+
+    records = []
+    for row in context["rows"]:
+        record = {
+            key: row[key]
+            for key in (
+                "partner",
+                "partnership",
+                "type",
+                "tier",
+                "status",
+                "overall",
+                "band",
+                "confidence",
+                "estimated_minutes",
+                "actual_minutes",
+                "parity",
+            )
+        }
+        record.update({title: row["profile"].get(domain) for domain, title in context["domains"]})
+        records.append(record)
+    return pd.DataFrame(records)

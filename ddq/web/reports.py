@@ -10,7 +10,13 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..library import current_library
-from ..reporting.gather import capacity_report_context
+from ..reporting.export import to_csv, to_xlsx
+from ..reporting.gather import (
+    capacity_report_context,
+    portfolio_context,
+    portfolio_frame,
+    reciprocal_report_context,
+)
 from ..reporting.render import load_template, render_html, render_pdf
 from ..store import operations as ops
 from ..store.models import Assessment, User
@@ -32,14 +38,9 @@ def can_read_report(user: User, assessment: Assessment) -> bool:
     return user.organisation_id == assessment.subject_id and assessment.report_published_at is not None
 
 
-@bp.get("/a/<int:assessment_id>/report.<any(html, pdf):kind>")
-@login_required
-def download(assessment_id: int, kind: str):
-    assessment = access.assessment_for(assessment_id, can_read_report)
+def _deliver(template: str, context: dict, kind: str, name: str) -> Response:
     language = display_language()
-    context = capacity_report_context(assessment, current_library(), language)
-    html = render_html(load_template("capacity", current_reports()), context, language)
-    name = f"ddq-report-{assessment.id}"
+    html = render_html(load_template(template, current_reports()), context, language)
     if kind == "html":
         return Response(
             html,
@@ -51,6 +52,49 @@ def download(assessment_id: int, kind: str):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )
+
+
+@bp.get("/a/<int:assessment_id>/report.<any(html, pdf):kind>")
+@login_required
+def download(assessment_id: int, kind: str):
+    assessment = access.assessment_for(assessment_id, can_read_report)
+    context = capacity_report_context(assessment, current_library(), display_language())
+    return _deliver("capacity", context, kind, f"ddq-report-{assessment.id}")
+
+
+@bp.get("/a/<int:assessment_id>/reciprocal.<any(html, pdf):kind>")
+@login_required
+def reciprocal(assessment_id: int, kind: str):
+    """Both sides side by side, for the partner concerned and for staff."""
+    assessment = access.assessment_for(assessment_id, can_read_report)
+    if assessment.direction != "partner_self":
+        abort(404)
+    context = reciprocal_report_context(assessment, current_library(), display_language())
+    return _deliver("reciprocal", context, kind, f"ddq-reciprocal-{assessment.id}")
+
+
+@bp.get("/staff/portfolio")
+@access.staff_required
+def portfolio():
+    context = portfolio_context(current_library(), display_language())
+    return render_template("staff/portfolio.html", **context)
+
+
+@bp.get("/staff/portfolio.<any(html, pdf, csv, xlsx):kind>")
+@access.staff_required
+def portfolio_download(kind: str):
+    context = portfolio_context(current_library(), display_language())
+    if kind in {"csv", "xlsx"}:
+        frame = portfolio_frame(context)
+        body, mimetype = (
+            (to_csv(frame), "text/csv")
+            if kind == "csv"
+            else (to_xlsx(frame), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
+        return Response(
+            body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="ddq-portfolio.{kind}"'}
+        )
+    return _deliver("portfolio", context, kind, "ddq-portfolio")
 
 
 def current_reports():

@@ -49,6 +49,9 @@ RULES = {
     "staff.feedback": ("GET", "/staff/feedback", {}, STAFF_ONLY),
     "reports.download": ("GET", "/a/{b_self}/report.html", {}, STAFF_ONLY),  # not published yet: staff only
     "reports.action_plan": ("GET", "/staff/assessments/{b_self}/action-plan", {}, STAFF_ONLY),
+    "reports.reciprocal": ("GET", "/a/{b_self}/reciprocal.html", {}, STAFF_ONLY),  # not published yet
+    "reports.portfolio": ("GET", "/staff/portfolio", {}, STAFF_ONLY),
+    "reports.portfolio_download": ("GET", "/staff/portfolio.csv", {}, STAFF_ONLY),
 }
 
 

@@ -67,3 +67,44 @@ def test_institute_disclosure_report_is_open_to_every_partner(browser, ids):
 
 def test_anonymous_ratings_have_no_individual_report(browser, ids):
     assert browser("staff").get(f"/a/{ids['b_rating']}/report.html").status_code == 403
+
+
+def test_portfolio_lists_every_partner_with_profile_burden_and_parity(browser):
+    page = browser("staff").get("/staff/portfolio").get_data(as_text=True)
+    for name in ("Mathare Youth Voices", "Alianza Comunitaria por el Agua", "Fundação Horizonte"):
+        assert name in page
+    assert "Parity" in page and "Estimated minutes" in page and "Governance" in page
+
+
+def test_portfolio_exports_are_safe_to_open_in_a_spreadsheet(browser, data):
+    import openpyxl
+    import sqlalchemy as sa
+
+    from ddq.store.models import Organisation
+
+    with data() as session:
+        session.scalar(
+            sa.select(Organisation).where(Organisation.name == "Mathare Youth Voices")
+        ).name = '=HYPERLINK("http://evil.example","click")'
+        session.commit()
+    staff = browser("staff")
+    csv = staff.get("/staff/portfolio.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(" in csv and "\n=HYPERLINK" not in csv and ",=HYPERLINK" not in csv
+    with staff.get("/staff/portfolio.xlsx") as response:
+        workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    cells = [cell.value for row in workbook.active.iter_rows() for cell in row]
+    assert '\'=HYPERLINK("http://evil.example","click")' in cells
+    assert not any(isinstance(cell, str) and cell.startswith("=") for cell in cells)
+
+
+def test_portfolio_pdf(browser):
+    with browser("staff").get("/staff/portfolio.pdf") as response:
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Portfolio summary" in text and "Fundação Horizonte" in text.replace("\n", " ")
+
+
+def test_reciprocal_report_shows_both_sides(browser, ids):
+    staff = browser("staff")
+    page = staff.get(f"/a/{ids['b_self']}/reciprocal.html").get_data(as_text=True)
+    assert "Université de Ouagadougou" in page and "BIL (the institute)" in page
+    assert "Parity" in page and "results appear once at least 3 partners have answered" in page
