@@ -45,7 +45,7 @@ def report(name: str, value: float, unit: str, baseline: tuple[str, float] | Non
     line = f"{name}: {value:.2f} {unit}"
     if baseline:
         label, base = baseline
-        line += f" (baseline {label}: {base:.2f} {unit}; ratio {value / base:.1f}x)"
+        line += f" (baseline {label}: {base:.2f} {unit}; ratio {value / base:.2f}x)"
     if target:
         line += f" [target {target}]"
     print(line, flush=True)
@@ -187,7 +187,74 @@ def bench_portfolio_scoring(count: int = 10_000) -> None:
     report("portfolio_scoring_10000", vectorised, "s", ("per-assessment loop, extrapolated from 1,000", loop), "<= 1 s")
 
 
+def bench_reports() -> None:
+    """One capacity report beside WeasyPrint alone on the same HTML; then 100 reports in the worker pool."""
+    import shutil
+    import tempfile
+
+    import click
+    import sqlalchemy as sa
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from ddq import create_app
+    from ddq.demo import load_demo
+    from ddq.extensions import db
+    from ddq.library import current_library
+    from ddq.reporting.batch import render_batch
+    from ddq.reporting.gather import capacity_report_context
+    from ddq.reporting.render import ASSET_SCHEME, load_template, locked_fetcher, render_html, render_pdf
+    from ddq.store.models import Assessment, Organisation
+
+    work = Path(tempfile.mkdtemp(prefix="ddq-bench-reports-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'demo.sqlite3'}", "SECRET_KEY": "b"})
+    with app.app_context():
+        db.create_all()
+        load_demo(db.session)
+        db.session.commit()
+        library = current_library()
+        template = load_template("capacity")
+        partner = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Mathare Youth Voices"))
+        assessment = db.session.scalar(
+            sa.select(Assessment).where(Assessment.subject_id == partner.id, Assessment.direction == "partner_self")
+        )
+
+        def whole() -> bytes:
+            return render_pdf(render_html(template, capacity_report_context(assessment, library, "en")))
+
+        html = render_html(template, capacity_report_context(assessment, library, "en"))
+        pages = len(PdfReader(__import__("io").BytesIO(whole())).pages)
+        ddq_time = median_seconds(whole, repeat=7)
+        alone = median_seconds(
+            lambda: HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=locked_fetcher()).write_pdf(
+                pdf_variant="pdf/ua-1"
+            ),
+            repeat=7,
+        )
+        report(
+            f"capacity_report_{pages}_pages",
+            ddq_time,
+            "s",
+            ("WeasyPrint alone on the same HTML", alone),
+            "ratio <= 1.15",
+        )
+        every = db.session.scalars(sa.select(Assessment).where(Assessment.direction == "partner_self")).all()
+        jobs = [
+            (
+                render_html(template, capacity_report_context(every[i % len(every)], library, "en")),
+                work / f"report-{i}.pdf",
+            )
+            for i in range(100)
+        ]
+    with click.progressbar(length=len(jobs), label="100 reports", file=sys.stderr) as bar:
+        result = render_batch(jobs, workers=2, progress=bar.update)
+    report("batch_100_reports_per_report", result.seconds / result.files, "s", target="<= 0.5 s a report on 2 cores")
+    report("batch_100_reports_peak_memory_all_workers", result.peak_total_mib, "MiB", target="<= 400 MiB")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
     bench_section_page()
     bench_portfolio_scoring()
+    bench_reports()
