@@ -198,3 +198,100 @@ def reports_command(everything: bool, out: Path, workers: int, language: str) ->
     with click.progressbar(length=len(jobs), label="rendering reports") as bar:
         result = render_batch(jobs, workers=workers, progress=bar.update)
     click.echo(f"{result.files} reports in {result.seconds:.1f} s into {out}")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--mapping", type=click.Path(path_type=Path), help="a YAML file saying what the spreadsheet means")
+@click.option("--funder", help="who mandates the questionnaire")
+@click.option("--id", "questionnaire_id", help="the id of the new questionnaire (default: from the file name)")
+@click.option("--out", type=click.Path(path_type=Path), help="folder to write to (default: the definitions folder)")
+def import_command(
+    file: Path, mapping: Path | None, funder: str | None, questionnaire_id: str | None, out: Path | None
+) -> None:
+    """Import a funder's template (XLSForm or ordinary spreadsheet) as a questionnaire definition."""
+    import yaml
+
+    from .importers.frame import import_template, write_definition
+    from .importers.intake import TemplateError
+    from .library import current_library
+
+    root = Path(current_app.config["DDQ_QUESTIONNAIRES"])
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        click.echo(f"{file}: cannot read the file: {error.strerror}", err=True)
+        raise SystemExit(2) from None
+    try:
+        rules = yaml.safe_load(mapping.read_text(encoding="utf-8")) if mapping else None
+    except (OSError, yaml.YAMLError) as error:
+        click.echo(f"{mapping}: the mapping file cannot be read: {error}", err=True)
+        raise SystemExit(2) from None
+    try:
+        result = import_template(
+            file.name,
+            data,
+            root,
+            current_library(),
+            funder=funder,
+            questionnaire_id=questionnaire_id,
+            mapping=rules if isinstance(rules, dict) else None,
+        )
+    except TemplateError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo("nothing was written", err=True)
+        raise SystemExit(2) from None
+    path = write_definition(result, out or root)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(_import_summary(result, path))
+
+
+def _import_summary(result, path: Path) -> str:
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .store.models import Answer, Assessment
+
+    banks = set(result.matched.values())
+    partners = 0
+    if banks:
+        partners = (
+            db.session.scalar(
+                sa.select(sa.func.count(sa.distinct(Assessment.respondent_id)))
+                .join(Answer, Answer.assessment_id == Assessment.id)
+                .where(Answer.bank_id.in_(banks), Assessment.direction == "partner_self", Answer.value.is_not(None))
+            )
+            or 0
+        )
+    unplaced = sum(1 for domain in result.domains.values() if domain is None)
+    return "\n".join(
+        [
+            f"{path}: {result.questions} questions",
+            f"  {len(result.matched)} match question bank items: {partners} partners have already answered some of them",
+            f"  {result.questions - len(result.matched)} are new: about {result.new_minutes_standard:.0f} more minutes "
+            "for a standard-tier partner",
+            f"  {unplaced} questions have no suggested domain"
+            if unplaced
+            else "  every question has a suggested domain",
+        ]
+    )
+
+
+@main.command("export-xlsform")
+@click.argument("questionnaire_id")
+@click.option("--out", type=click.Path(path_type=Path), help="FILE.xlsx (default: QUESTIONNAIRE.xlsx)")
+def export_xlsform_command(questionnaire_id: str, out: Path | None) -> None:
+    """Write a questionnaire as an XLSForm for KoboToolbox or ODK (and for ddq import)."""
+    from .importers.xlsform_export import export_xlsform
+    from .library import current_library
+
+    library = current_library()
+    if questionnaire_id not in library.questionnaires:
+        raise click.ClickException(
+            f"no questionnaire {questionnaire_id!r} (known: {', '.join(library.questionnaires)})"
+        )
+    target = out or Path(f"{questionnaire_id}.xlsx")
+    target.write_bytes(export_xlsform(library.questionnaire(questionnaire_id)))
+    click.echo(str(target))

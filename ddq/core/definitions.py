@@ -105,6 +105,8 @@ class Domain:
     description: Text
     #: The partner role that switches the domain on, or None for every partner.
     role: str | None = None
+    #: Words that place an imported question in this domain (any language).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,8 @@ class Question:
     mandated_by: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    #: Extra facts kept from an imported template (custom columns, conditions ddq cannot run), as text.
+    metadata: tuple[tuple[str, str], ...] = ()
     line: int = field(default=0, compare=False)
 
     @property
@@ -236,6 +240,8 @@ class Questionnaire:
     mandated_by: str | None = None
     #: Whether answers are shown only in aggregate.
     anonymous: bool = False
+    #: Where an imported questionnaire came from: funder, source file, its sha256, when it was imported.
+    provenance: tuple[tuple[str, str], ...] = ()
     source: str = field(default="", compare=False)
 
     @property
@@ -519,7 +525,7 @@ def _read_domains(path: Path, problems: list[Problem]) -> dict[str, Domain]:
         return domains
     _keys(raw, {"domains"}, sink, "file")
     for number, entry in enumerate(_entries(raw, "domains", sink), start=1):
-        _keys(entry, {"id", "title", "description", "role"}, sink, "domain")
+        _keys(entry, {"id", "title", "description", "role", "keywords"}, sink, "domain")
         domain_id = entry.get("id")
         if not _question_id(domain_id):
             sink.add(entry.line, "each domain needs an 'id' of letters, digits and underscores")
@@ -531,8 +537,9 @@ def _read_domains(path: Path, problems: list[Problem]) -> dict[str, Domain]:
             sink.add(entry.line_of("role"), f"unknown partner role {role!r} (allowed: {', '.join(PARTNER_ROLES)})")
         title = _text(entry, "title", sink, domain_id)
         description = _text(entry, "description", sink, domain_id)
+        keywords = tuple(word.lower() for word in _string_list(entry, "keywords", sink, None, domain_id))
         if title and description:
-            domains[domain_id] = Domain(domain_id, number, title, description, role)
+            domains[domain_id] = Domain(domain_id, number, title, description, role, keywords)
     return domains
 
 
@@ -641,6 +648,8 @@ USAGE_KEYS = frozenset(
         "minutes",
         "mirror",
         "mandated_by",
+        "same_as",
+        "metadata",
     }
 )
 
@@ -811,6 +820,9 @@ def _question_usage(raw: LinedDict, sink: _Problems, context: _Context, content:
     if mandated_by is not None and not isinstance(mandated_by, str):
         sink.add(raw.line_of("mandated_by"), "'mandated_by' must be the funder's name", question_id)
         mandated_by = None
+    bank = content.bank
+    if "same_as" in raw:
+        bank = _same_as(raw, sink, context, content)
     return dataclasses.replace(
         content,
         required=_boolean(raw, "required", sink, question_id),
@@ -823,8 +835,38 @@ def _question_usage(raw: LinedDict, sink: _Problems, context: _Context, content:
         minutes=_number(raw, "minutes", sink, question_id) if "minutes" in raw else content.minutes,
         mirror=mirror,
         mandated_by=mandated_by,
+        bank=bank,
+        metadata=_metadata(raw, sink, question_id) if "metadata" in raw else content.metadata,
         line=raw.line,
     )
+
+
+def _same_as(raw: LinedDict, sink: _Problems, context: _Context, content: Question) -> str | None:
+    """`same_as: <bank id>`: the question keeps its own wording but asks the bank item's fact, so answers carry over."""
+    bank_id = raw["same_as"]
+    if context.bank is None:  # a snapshot
+        return bank_id if isinstance(bank_id, str) else None
+    item = context.bank.get(bank_id) if isinstance(bank_id, str) else None
+    if item is None:
+        sink.add(raw.line_of("same_as"), f"no bank item {bank_id!r} in the question bank", content.id)
+        return None
+    if item.type != content.type:
+        sink.add(
+            raw.line_of("same_as"),
+            f"same_as {bank_id!r} is a {item.type} question, this one is a {content.type}:"
+            " answers could not carry over",
+            content.id,
+        )
+        return None
+    return bank_id
+
+
+def _metadata(raw: LinedDict, sink: _Problems, question_id: str) -> tuple[tuple[str, str], ...]:
+    value = raw.get("metadata")
+    if not isinstance(value, Mapping):
+        sink.add(raw.line_of("metadata"), "'metadata' must be a mapping of names to text", question_id)
+        return ()
+    return tuple((str(key), str(item)) for key, item in value.items())
 
 
 def _applicability(raw: LinedDict, sink: _Problems, context: _Context, question_id: str | None) -> Applicability:
@@ -857,6 +899,7 @@ QUESTIONNAIRE_KEYS = frozenset(
         "mandated_by",
         "anonymous",
         "sections",
+        "provenance",
     }
 )
 
@@ -902,8 +945,19 @@ def build_questionnaire(raw: LinedDict, sink: _Problems, context: _Context) -> Q
         mirrors_domains=mirrors_domains,
         mandated_by=mandated_by,
         anonymous=_boolean(raw, "anonymous", sink, None),
+        provenance=_provenance(raw, sink),
         source=sink.file,
     )
+
+
+def _provenance(raw: LinedDict, sink: _Problems) -> tuple[tuple[str, str], ...]:
+    value = raw.get("provenance")
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        sink.add(raw.line_of("provenance"), "'provenance' must be a mapping (funder, source, sha256, imported_at)")
+        return ()
+    return tuple((str(key), str(item)) for key, item in value.items())
 
 
 def _sections(raw: LinedDict, sink: _Problems, context: _Context, mandated_by: str | None) -> tuple[Section, ...]:
@@ -1035,6 +1089,7 @@ def questionnaire_to_data(questionnaire: Questionnaire) -> dict[str, Any]:
         "mirrors_domains": list(questionnaire.mirrors_domains),
         "mandated_by": questionnaire.mandated_by,
         "anonymous": questionnaire.anonymous,
+        "provenance": dict(questionnaire.provenance),
     }
     data.update({key: value for key, value in optional.items() if value})
     return data
@@ -1054,6 +1109,8 @@ def _question_to_data(question: Question) -> dict[str, Any]:
     data: dict[str, Any] = {"id": question.id, "type": question.type, "text": question.text.to_data()}
     if question.bank:
         data["use"] = question.bank
+    if question.metadata:
+        data["metadata"] = dict(question.metadata)
     if question.type == "maturity":
         data["anchors"] = [choice.label.to_data() for choice in question.choices]
     elif question.type == "yes_no":

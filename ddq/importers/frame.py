@@ -1,0 +1,267 @@
+"""An imported template, placed in the institute's frame: domains suggested, questions matched to the bank,
+every item marked as mandated by the funder, provenance recorded, checked like any definition, then written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..core.burden import estimate
+from ..core.definitions import Library, Scope, check_library
+from .intake import TemplateError, TemplateFile, TemplateProblem, open_template
+from .spreadsheet import normalise, parse_spreadsheet
+from .xlsform import parse_xlsform
+
+#: Words too common to say two questions ask the same thing.
+STOPWORDS = set(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "does",
+        "do",
+        "did",
+        "your",
+        "you",
+        "our",
+        "we",
+        "its",
+        "it",
+        "this",
+        "that",
+        "with",
+        "by",
+        "at",
+        "as",
+        "from",
+        "have",
+        "has",
+        "had",
+        "any",
+        "which",
+        "what",
+        "who",
+        "how",
+        "when",
+        "where",
+        "their",
+        "there",
+        "organisation",
+        "organization",
+        "organisation's",
+        "le",
+        "la",
+        "les",
+        "des",
+        "de",
+        "du",
+        "un",
+        "une",
+        "et",
+        "ou",
+        "est",
+        "vos",
+        "votre",
+        "el",
+        "los",
+        "las",
+        "del",
+        "y",
+    ]
+)
+MATCH_AT = 0.5
+
+
+@dataclass
+class ImportResult:
+    definition: dict[str, Any]
+    warnings: list[str]
+    questions: int
+    matched: dict[str, str]  # imported question id -> bank id
+    domains: dict[str, str | None]  # question id -> suggested domain
+    new_minutes_standard: float = 0.0
+    partners_with_answers: int = 0
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def is_xlsform(template: TemplateFile) -> bool:
+    """An XLSForm has a 'survey' sheet whose header names type, name and label columns."""
+    if template.kind == "csv":
+        head = template.data[:2000].decode("utf-8-sig", "replace").lower()
+        return bool(re.search(r"(^|,)\s*type\s*,", head)) and "name" in head and "label" in head
+    from .spreadsheet import read_sheets
+
+    sheets = read_sheets(template)
+    survey = next((frame for name, frame in sheets.items() if normalise(name) == "survey"), None)
+    if survey is None or survey.empty:
+        return False
+    header = {normalise(cell) for cell in survey.iloc[0].tolist() if isinstance(cell, str)}
+    return "type" in header and "name" in header
+
+
+def tokens(text: str) -> set[str]:
+    return {word for word in normalise(text).split() if len(word) > 2 and word not in STOPWORDS}
+
+
+def suggest_domain(text: str, section: str, library: Library) -> str | None:
+    """The domain whose keywords the section title, then the question, mention most."""
+    for source in (section, text):
+        words = " " + normalise(source) + " "
+        best, hits = None, 0
+        for domain in library.domains.values():
+            count = sum(1 for keyword in domain.keywords if f" {normalise(keyword)} " in words)
+            if count > hits:
+                best, hits = domain.id, count
+        if best:
+            return best
+    return None
+
+
+def match_bank(question: dict[str, Any], library: Library) -> str | None:
+    """The bank item asking the same fact: same answer type, and most of the same words."""
+    words = tokens(question["text"]["en"])
+    if not words:
+        return None
+    best, score = None, 0.0
+    for item in library.bank.values():
+        if item.type != question["type"]:
+            continue
+        other = tokens(item.text.get("en"))
+        similarity = len(words & other) / len(words | other) if other else 0.0
+        if similarity > score:
+            best, score = item.id, similarity
+    return best if score >= MATCH_AT else None
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", normalise(text)).strip("-")[:60] or "imported"
+
+
+def import_template(
+    name: str,
+    data: bytes,
+    library_root: Path,
+    library: Library,
+    *,
+    funder: str | None = None,
+    questionnaire_id: str | None = None,
+    mapping: Mapping[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Read, convert and check a template; raise TemplateError. Nothing is written here."""
+    template = open_template(name, data)
+    definition, warnings = (
+        parse_xlsform(template) if is_xlsform(template) else parse_spreadsheet(template, dict(mapping or {}))
+    )
+    funder = funder or (mapping or {}).get("funder") or "the funder"
+    questionnaire_id = questionnaire_id or (mapping or {}).get("id") or slug(template.name.rsplit(".", 1)[0])
+    domain_overrides = {normalise(key): value for key, value in ((mapping or {}).get("domains", {}) or {}).items()}
+    matched: dict[str, str] = {}
+    domains: dict[str, str | None] = {}
+    for section in definition["sections"]:
+        section_title = section["title"]["en"]
+        for question in section["questions"]:
+            domain = (
+                domain_overrides.get(normalise(question["id"]))
+                or domain_overrides.get(normalise(section_title))
+                or question.get("domain")
+                or suggest_domain(question["text"]["en"], section_title, library)
+            )
+            if domain:
+                question["domain"] = domain
+            domains[question["id"]] = domain
+            bank_id = match_bank(question, library)
+            if bank_id:
+                question["same_as"] = bank_id
+                matched[question["id"]] = bank_id
+            question["mandated_by"] = funder
+    stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
+    definition = {
+        "id": questionnaire_id,
+        "version": "1",
+        "direction": "partner_self",
+        "title": definition["title"],
+        "purpose": {
+            "en": f"Due diligence required by {funder}. The institute cannot change these questions, but "
+            "answers you already gave are carried over where the questions ask the same thing."
+        },
+        "visible_to": {"en": f"Your organisation, the institute's partnerships team, and {funder}."},
+        "mandated_by": funder,
+        "provenance": {"funder": funder, "source": template.name, "sha256": template.sha256, "imported_at": stamp},
+        "sections": definition["sections"],
+    }
+    _validate(definition, library_root, template.name)
+    questionnaire = _checked(definition, library_root)
+    new = [q for q in questionnaire.questions if q.id not in matched]
+    new_minutes = estimate(_only(questionnaire, {q.id for q in new}), Scope(tier="standard")).minutes_high
+    count = len(questionnaire.questions)
+    return ImportResult(definition, warnings, count, matched, domains, new_minutes)
+
+
+def _only(questionnaire, keep: set[str]):
+    import dataclasses
+
+    sections = tuple(
+        dataclasses.replace(section, questions=tuple(q for q in section.questions if q.id in keep))
+        for section in questionnaire.sections
+    )
+    return dataclasses.replace(questionnaire, sections=sections)
+
+
+def _yaml(definition: dict[str, Any]) -> str:
+    return yaml.safe_dump(definition, allow_unicode=True, sort_keys=False, width=110)
+
+
+def _checked(definition: dict[str, Any], library_root: Path):
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "questionnaires"
+        shutil.copytree(library_root, copy)
+        path = copy / f"{definition['id']}.yaml"
+        path.write_text(_yaml(definition), encoding="utf-8")
+        library, problems = check_library(copy)
+        if problems:
+            raise TemplateError(
+                [TemplateProblem(definition["id"], f"the converted definition is not valid: {p}") for p in problems]
+            )
+        return library.questionnaire(definition["id"])
+
+
+def _validate(definition: dict[str, Any], library_root: Path, name: str) -> None:
+    if (library_root / f"{definition['id']}.yaml").exists():
+        raise TemplateError(
+            [TemplateProblem(name, f"a questionnaire {definition['id']!r} already exists: choose another id (--id)")]
+        )
+
+
+def write_definition(result: ImportResult, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{result.definition['id']}.yaml"
+    header = (
+        f"# Imported from {result.definition['provenance']['source']} "
+        f"(sha256 {result.definition['provenance']['sha256'][:12]}…) for {result.definition['mandated_by']}.\n"
+        "# Check the suggested domains and matches before use; edit the file, not the funder's spreadsheet.\n"
+    )
+    path.write_text(header + _yaml(result.definition), encoding="utf-8")
+    return path
