@@ -269,7 +269,8 @@ def _import_summary(result, path: Path) -> str:
     return "\n".join(
         [
             f"{path}: {result.questions} questions",
-            f"  {len(result.matched)} match question bank items: {partners} partners have already answered some of them",
+            f"  {len(result.matched)} match question bank items: "
+            f"{partners} partners have already answered some of them",
             f"  {result.questions - len(result.matched)} are new: about {result.new_minutes_standard:.0f} more minutes "
             "for a standard-tier partner",
             f"  {unplaced} questions have no suggested domain"

@@ -91,7 +91,8 @@ def _check_zip(name: str, data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except zipfile.BadZipFile:
-        raise TemplateError([TemplateProblem(name, "the workbook is damaged or truncated (not a readable .xlsx)")])
+        damaged = TemplateProblem(name, "the workbook is damaged or truncated (not a readable .xlsx)")
+        raise TemplateError([damaged]) from None
     total = sum(member.file_size for member in members)
     for member in members:
         if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
