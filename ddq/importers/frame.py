@@ -21,7 +21,7 @@ from .spreadsheet import normalise, parse_spreadsheet
 from .xlsform import parse_xlsform
 
 #: Words too common to say two questions ask the same thing.
-STOPWORDS = set(
+STOPWORDS = set(  # noqa: SIM905 - a line of words reads better than a list of them
     "a an the of to in on for and or is are was were be been does do did your you our we its it this that with by "
     "at as from have has had any which what who how when where their there organisation organization le la les des "
     "de du un une et ou est vos votre el los las del y".split()
