@@ -21,11 +21,12 @@ from .spreadsheet import normalise, parse_spreadsheet
 from .xlsform import parse_xlsform
 
 #: Words too common to say two questions ask the same thing.
-STOPWORDS = set(  # noqa: SIM905 - a line of words reads better than a list of them
+_COMMON_WORDS = (
     "a an the of to in on for and or is are was were be been does do did your you our we its it this that with by "
     "at as from have has had any which what who how when where their there organisation organization le la les des "
-    "de du un une et ou est vos votre el los las del y".split()
+    "de du un une et ou est vos votre el los las del y"
 )
+STOPWORDS = set(_COMMON_WORDS.split())
 MATCH_AT = 0.5
 
 
