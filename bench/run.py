@@ -253,8 +253,105 @@ def bench_reports() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def _spreadsheet(path: Path, questions: int, padding_mb: int = 0) -> None:
+    """A funder-style spreadsheet with `questions` rows (and a sheet of filler text up to `padding_mb`)."""
+    import random
+
+    from openpyxl import Workbook
+
+    rng = random.Random(3)
+    words = (
+        "board policy audit staff budget safeguarding data partner risk fraud report finance procurement "
+        "evidence training ethics consent monitoring learning community"
+    ).split()
+    formats = ["Yes/No", "Free text", "Number", "Scale 1-4", "Multiple choice", "Currency", "Date", "Yes/No/Partially"]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Questionnaire")
+    sheet.append(["No.", "Pillar", "Question", "Response type", "Options", "Mandatory", "Evidence requested"])
+    for number in range(1, questions + 1):
+        kind = formats[number % len(formats)]
+        options = (
+            "1 = ad hoc; 2 = basic; 3 = documented; 4 = reviewed"
+            if kind == "Scale 1-4"
+            else ("Climate; Land; Urban; Gender" if kind == "Multiple choice" else None)
+        )
+        sheet.append(
+            [
+                f"{number // 50 + 1}.{number % 50 + 1}",
+                f"Pillar {number // 200}",
+                " ".join(rng.choice(words) for _ in range(12)) + f" ({number})?",
+                kind,
+                options,
+                "Y" if number % 3 else "N",
+                "Policy document" if number % 7 == 0 else None,
+            ]
+        )
+    if padding_mb:
+        filler = workbook.create_sheet("Guidance")
+        letters = "abcdefghijklmnopqrstuvwxyz0123456789 "
+        target = padding_mb * 2**20
+        row = 0
+        while row * 2000 < target * 1.05:
+            filler.append(
+                ["".join(rng.choice(letters) for _ in range(1000)), "".join(rng.choice(letters) for _ in range(1000))]
+            )
+            row += 1
+    workbook.save(path)
+
+
+def bench_import() -> None:
+    """A 2,000-question spreadsheet through the whole import, beside pandas reading it with openpyxl; then the
+    peak memory of importing a 20 MB workbook, measured in a separate process."""
+    import subprocess
+    import tempfile
+
+    import pandas as pd
+
+    from ddq.importers.frame import import_template
+
+    work = Path(tempfile.mkdtemp(prefix="ddq-bench-import-"))
+    path = work / "funder-2000.xlsx"
+    _spreadsheet(path, 2000)
+    data = path.read_bytes()
+    library = load_library(QUESTIONNAIRES)
+    result = import_template(path.name, data, QUESTIONNAIRES, library, funder="Bench Fund", questionnaire_id="bench")
+    assert result.questions == 2000, result.questions
+    whole = median_seconds(
+        lambda: import_template(
+            path.name, data, QUESTIONNAIRES, library, funder="Bench Fund", questionnaire_id="bench"
+        ),
+        repeat=3,
+    )
+    openpyxl_read = median_seconds(lambda: pd.read_excel(path, sheet_name=None, engine="openpyxl"), repeat=3)
+    report(
+        "import_2000_question_spreadsheet", whole, "s", ("pandas reading it with openpyxl", openpyxl_read), "<= 1.5 s"
+    )
+    big = work / "funder-20mb.xlsx"
+    _spreadsheet(big, 2000, padding_mb=26)  # random filler compresses to about 20 MB, just under the limit
+    size = big.stat().st_size / 2**20
+    code = (
+        "import resource, sys; from pathlib import Path; sys.path.insert(0, %r)\n"
+        "from ddq.core.definitions import load_library\nfrom ddq.importers.frame import import_template\n"
+        "library = load_library(%r)\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "import_template('big.xlsx', Path(%r).read_bytes(), Path(%r), library, funder='F', questionnaire_id='big')\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, before / 1024)\n"
+    ) % (str(ROOT), str(QUESTIONNAIRES), str(big), str(QUESTIONNAIRES))
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    report(
+        f"import_{size:.0f}_mb_workbook_peak_memory",
+        float(output[0]),
+        "MiB",
+        ("the process before importing", float(output[1])),
+        "<= 500 MiB",
+    )
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
     bench_section_page()
     bench_portfolio_scoring()
     bench_reports()
+    bench_import()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,33 +61,34 @@ def tokens(text: str) -> set[str]:
     return {word for word in normalise(text).split() if len(word) > 2 and word not in STOPWORDS}
 
 
-def suggest_domain(text: str, section: str, library: Library) -> str | None:
-    """The domain whose keywords the section title, then the question, mention most."""
-    for source in (section, text):
-        words = " " + normalise(source) + " "
-        best, hits = None, 0
-        for domain in library.domains.values():
-            count = sum(1 for keyword in domain.keywords if f" {normalise(keyword)} " in words)
-            if count > hits:
-                best, hits = domain.id, count
-        if best:
-            return best
-    return None
+def domain_keywords(library: Library) -> dict[str, tuple[str, ...]]:
+    """Each domain's keywords, normalised once (padded with spaces to match whole words)."""
+    return {domain.id: tuple(f" {normalise(word)} " for word in domain.keywords) for domain in library.domains.values()}
 
 
-def match_bank(question: dict[str, Any], library: Library) -> str | None:
+def suggest_domain(text: str, keywords: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The domain whose keywords the text mentions most."""
+    words = " " + normalise(text) + " "
+    best, hits = None, 0
+    for domain_id, domain_words in keywords.items():
+        count = sum(1 for keyword in domain_words if keyword in words)
+        if count > hits:
+            best, hits = domain_id, count
+    return best
+
+
+def match_bank(question: dict[str, Any], bank_words: Mapping[str, tuple[str, set[str]]]) -> str | None:
     """The bank item asking the same fact: same answer type, and most of the same words."""
     words = tokens(question["text"]["en"])
     if not words:
         return None
     best, score = None, 0.0
-    for item in library.bank.values():
-        if item.type != question["type"]:
+    for bank_id, (kind, other) in bank_words.items():
+        if kind != question["type"] or not other:
             continue
-        other = tokens(item.text.get("en"))
-        similarity = len(words & other) / len(words | other) if other else 0.0
+        similarity = len(words & other) / len(words | other)
         if similarity > score:
-            best, score = item.id, similarity
+            best, score = bank_id, similarity
     return best if score >= MATCH_AT else None
 
 
@@ -117,19 +117,22 @@ def import_template(
     domain_overrides = {normalise(key): value for key, value in ((mapping or {}).get("domains", {}) or {}).items()}
     matched: dict[str, str] = {}
     domains: dict[str, str | None] = {}
+    keywords = domain_keywords(library)
+    bank_words = {item.id: (item.type, tokens(item.text.get("en"))) for item in library.bank.values()}
     for section in definition["sections"]:
         section_title = section["title"]["en"]
+        section_domain = domain_overrides.get(normalise(section_title)) or suggest_domain(section_title, keywords)
         for question in section["questions"]:
             domain = (
                 domain_overrides.get(normalise(question["id"]))
-                or domain_overrides.get(normalise(section_title))
                 or question.get("domain")
-                or suggest_domain(question["text"]["en"], section_title, library)
+                or section_domain
+                or suggest_domain(question["text"]["en"], keywords)
             )
             if domain:
                 question["domain"] = domain
             domains[question["id"]] = domain
-            bank_id = match_bank(question, library)
+            bank_id = match_bank(question, bank_words)
             if bank_id:
                 question["same_as"] = bank_id
                 matched[question["id"]] = bank_id
@@ -168,16 +171,16 @@ def _only(questionnaire, keep: set[str]):
 
 
 def _yaml(definition: dict[str, Any]) -> str:
-    return yaml.safe_dump(definition, allow_unicode=True, sort_keys=False, width=110)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(definition, Dumper=dumper, allow_unicode=True, sort_keys=False, width=110)
 
 
 def _checked(definition: dict[str, Any], library_root: Path):
+    """Check the new definition exactly as `ddq check` would, beside the library it will join."""
     with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "questionnaires"
-        shutil.copytree(library_root, copy)
-        path = copy / f"{definition['id']}.yaml"
+        path = Path(folder) / f"{definition['id']}.yaml"
         path.write_text(_yaml(definition), encoding="utf-8")
-        library, problems = check_library(copy)
+        library, problems = check_library(library_root, [path])
         if problems:
             raise TemplateError(
                 [TemplateProblem(definition["id"], f"the converted definition is not valid: {p}") for p in problems]
