@@ -260,10 +260,28 @@ def _spreadsheet(path: Path, questions: int, padding_mb: int = 0) -> None:
     from openpyxl import Workbook
 
     rng = random.Random(3)
-    words = (
-        "board policy audit staff budget safeguarding data partner risk fraud report finance procurement "
-        "evidence training ethics consent monitoring learning community"
-    ).split()
+    words = [
+        "board",
+        "policy",
+        "audit",
+        "staff",
+        "budget",
+        "safeguarding",
+        "data",
+        "partner",
+        "risk",
+        "fraud",
+        "report",
+        "finance",
+        "procurement",
+        "evidence",
+        "training",
+        "ethics",
+        "consent",
+        "monitoring",
+        "learning",
+        "community",
+    ]
     formats = ["Yes/No", "Free text", "Number", "Scale 1-4", "Multiple choice", "Currency", "Date", "Yes/No/Partially"]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Questionnaire")

@@ -52,6 +52,10 @@ RULES = {
     "reports.reciprocal": ("GET", "/a/{b_self}/reciprocal.html", {}, STAFF_ONLY),  # not published yet
     "reports.portfolio": ("GET", "/staff/portfolio", {}, STAFF_ONLY),
     "reports.portfolio_download": ("GET", "/staff/portfolio.csv", {}, STAFF_ONLY),
+    "imports.upload": ("GET", "/staff/imports", {}, STAFF_ONLY),
+    "imports.confirm": ("POST", "/staff/imports/0123abcd/confirm", {}, {**STAFF_ONLY, "staff": 404, "admin": 404}),
+    "imports.download": ("GET", "/a/{a_self}/spreadsheet.xlsx", {}, PARTNER_A_AND_STAFF),
+    "imports.upload_offline": ("POST", "/a/{a_self}/spreadsheet", {}, PARTNER_A_ONLY),
 }
 
 

@@ -1,0 +1,173 @@
+"""Spreadsheets on the web: staff import funder templates (upload, preview, confirm); partners take an
+assessment offline as a spreadsheet and bring it back as a draft (preview, confirm)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import yaml
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..importers.frame import import_template, write_definition
+from ..importers.intake import TemplateError, open_template
+from ..importers.offline import OfflineChange, read_offline, write_offline
+from ..library import current_library
+from ..store import operations as ops
+from ..store.queries import answers_by_question, scope_of
+from . import access
+from .i18n import display_language
+
+bp = Blueprint("imports", __name__)
+
+
+def _pending_folder() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _run_import(data: bytes, name: str, form) -> object:
+    mapping = yaml.safe_load(form.get("mapping") or "") if form.get("mapping") else None
+    if mapping is not None and not isinstance(mapping, dict):
+        raise TemplateError([])
+    return import_template(
+        name,
+        data,
+        Path(current_app.config["DDQ_QUESTIONNAIRES"]),
+        current_library(),
+        funder=form.get("funder") or None,
+        questionnaire_id=form.get("questionnaire_id") or None,
+        mapping=mapping,
+    )
+
+
+@bp.route("/staff/imports", methods=["GET", "POST"])
+@access.staff_required
+def upload():
+    """Upload a funder template and see what ddq makes of it; nothing is written until confirmed."""
+    if request.method == "GET":
+        return render_template("staff/import.html", result=None, problems=[])
+    upload = request.files.get("template")
+    if upload is None or not upload.filename:
+        return render_template("staff/import.html", result=None, problems=[_("Choose a file to import.")]), 400
+    data = upload.read()
+    try:
+        result = _run_import(data, upload.filename, request.form)
+    except (TemplateError, yaml.YAMLError) as error:
+        problems = (
+            [str(p) for p in error.problems]
+            if isinstance(error, TemplateError) and error.problems
+            else [_("The mapping is not valid YAML: %(error)s", error=str(error)[:300])]
+        )
+        return render_template("staff/import.html", result=None, problems=problems), 400
+    token = secrets.token_hex(16)
+    (_pending_folder() / token).write_bytes(data)
+    (_pending_folder() / f"{token}.json").write_text(
+        json.dumps(
+            {
+                "name": upload.filename,
+                "funder": request.form.get("funder", ""),
+                "questionnaire_id": request.form.get("questionnaire_id", ""),
+                "mapping": request.form.get("mapping", ""),
+            }
+        ),
+        encoding="utf-8",
+    )
+    return render_template("staff/import.html", result=result, problems=[], token=token)
+
+
+@bp.post("/staff/imports/<token>/confirm")
+@access.staff_required
+def confirm(token: str):
+    if not token.isalnum() or not (_pending_folder() / token).is_file():
+        abort(404)
+    data = (_pending_folder() / token).read_bytes()
+    form = json.loads((_pending_folder() / f"{token}.json").read_text(encoding="utf-8"))
+    try:
+        result = _run_import(data, form["name"], form)
+    except TemplateError as error:
+        return render_template("staff/import.html", result=None, problems=[str(p) for p in error.problems]), 400
+    path = write_definition(result, Path(current_app.config["DDQ_QUESTIONNAIRES"]))
+    current_app.extensions.pop("ddq.library", None)  # the next request reads the new definition
+    (_pending_folder() / token).unlink(missing_ok=True)
+    (_pending_folder() / f"{token}.json").unlink(missing_ok=True)
+    ops.log(db.session, "template.import", current_user, current_user, file=form["name"], definition=path.name)
+    db.session.commit()
+    flash(_("Imported as %(name)s.", name=path.name), "success")
+    return redirect(url_for("imports.upload"))
+
+
+# --- partners offline -----------------------------------------------------------------------------
+
+
+@bp.get("/a/<int:assessment_id>/spreadsheet.xlsx")
+@login_required
+def download(assessment_id: int):
+    """The assessment as a spreadsheet to fill offline."""
+    assessment = access.assessment_for(assessment_id)
+    questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    body = write_offline(questionnaire, scope_of(assessment), answers_by_question(assessment), display_language())
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="ddq-assessment-{assessment.id}.xlsx"'},
+    )
+
+
+@bp.post("/a/<int:assessment_id>/spreadsheet")
+@login_required
+def upload_offline(assessment_id: int):
+    """Bring a filled spreadsheet back: first a preview of every change, applied only once confirmed."""
+    assessment = access.assessment_for(assessment_id, access.can_answer)
+    questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    if request.form.get("confirm"):
+        try:
+            changes = [OfflineChange(**item) for item in json.loads(request.form.get("changes", "[]"))]
+        except (TypeError, ValueError):
+            abort(400)
+        applied = 0
+        for change in changes:
+            try:
+                question = questionnaire.question(change.question_id)
+            except KeyError:
+                abort(400)
+            ops.save_draft_answer(
+                db.session, assessment, question, change.new, comment=change.comment, actor=current_user
+            )
+            applied += 1
+        if assessment.status == "sent":
+            ops.change_status(db.session, assessment, "in_progress", current_user)
+        db.session.commit()
+        flash(_("%(n)d answers saved from the spreadsheet.", n=applied), "success")
+        return redirect(url_for("respond.assessment", assessment_id=assessment.id))
+    upload = request.files.get("spreadsheet")
+    if upload is None or not upload.filename:
+        flash(_("Choose the spreadsheet to upload."), "error")
+        return redirect(url_for("respond.assessment", assessment_id=assessment.id))
+    try:
+        template = open_template(upload.filename, upload.read())
+        changes, problems = read_offline(template, questionnaire, scope_of(assessment), answers_by_question(assessment))
+    except TemplateError as error:
+        return render_template(
+            "respond/offline.html",
+            assessment=assessment,
+            questionnaire=questionnaire,
+            changes=[],
+            problems=[str(p) for p in error.problems],
+            payload="[]",
+        ), 400
+    payload = json.dumps([change.__dict__ for change in changes], ensure_ascii=False)
+    return render_template(
+        "respond/offline.html",
+        assessment=assessment,
+        questionnaire=questionnaire,
+        changes=changes,
+        problems=problems,
+        payload=payload,
+        lang=display_language(),
+    )
