@@ -34,10 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
     from .store import models  # noqa: F401 - registers the tables with the metadata
-    from .web import auth, errors, i18n, imports, reports, respond, staff, views
+    from .web import auth, burden, errors, i18n, imports, reports, respond, staff, views
 
     babel.init_app(app, locale_selector=i18n.display_language)
-    for blueprint in (views.bp, auth.bp, i18n.bp, respond.bp, staff.bp, reports.bp, imports.bp):
+    for blueprint in (views.bp, auth.bp, i18n.bp, respond.bp, staff.bp, reports.bp, imports.bp, burden.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.after_request(_security_headers)

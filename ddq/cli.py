@@ -296,3 +296,45 @@ def export_xlsform_command(questionnaire_id: str, out: Path | None) -> None:
     target = out or Path(f"{questionnaire_id}.xlsx")
     target.write_bytes(export_xlsform(library.questionnaire(questionnaire_id)))
     click.echo(str(target))
+
+
+@main.command("burden")
+@click.option("--partner", "partner_name", help="one partner (its name, or the start of it)")
+@click.option("--csv", "as_csv", is_flag=True, help="write CSV instead of a table")
+@click.option("--days", default=365, show_default=True, help="the rolling window")
+def burden_command(partner_name: str | None, as_csv: bool, days: int) -> None:
+    """The burden ledger: what ddq asked of each partner over the last year, request by request."""
+    import datetime as dt
+    import sys
+
+    from .core.ledger import ledger
+    from .reporting.gather import ledger_requests
+    from .web.burden import ledger_frame
+
+    requests = ledger_requests()
+    if partner_name:
+        wanted = partner_name.casefold()
+        requests = [r for r in requests if r.partner.casefold().startswith(wanted)]
+        if not requests:
+            raise click.ClickException(f"no requests for a partner called {partner_name!r}")
+    rows = list(ledger(requests, dt.date.today(), days).values())
+    frame = ledger_frame(rows)
+    if as_csv:
+        from .reporting.export import to_csv
+
+        sys.stdout.write(to_csv(frame).decode("utf-8-sig"))
+        return
+    for row in rows:
+        click.echo(
+            f"{row.partner}: {row.requests} requests, about {row.estimated_minutes:.0f} min estimated, "
+            f"{row.actual_minutes:.0f} min spent; {row.items_asked} questions asked, {row.prefilled} carried "
+            f"over ({row.reused} confirmed); documents {row.documents_new} new, {row.documents_reused} reused; "
+            f"repeat asks {row.repeat_asks}"
+            + (f"; rated {row.mean_rating:.1f}/7" if row.mean_rating is not None else "")
+        )
+        for request in [r for r in requests if r.partner == row.partner]:
+            click.echo(
+                f"  #{request.assessment_id} {request.created_on} {request.questionnaire}: "
+                f"{request.estimated_minutes:.0f} min, {request.prefilled} carried over, "
+                f"{request.repeat_asks} repeat asks"
+            )

@@ -136,6 +136,7 @@ def load_demo(session: Session, password: str | None = None) -> bool:
 
     for number, spec in enumerate(PARTNERS, start=1):
         _demo_partner(session, library, host, spec, number, admin, reviewer)
+    _second_cycle(session, library, admin)
     if password:
         from werkzeug.security import generate_password_hash
 
@@ -319,3 +320,23 @@ _DEMO_TEXT = (
     "Handled by our director with the board's finance committee.",
     "Described in the policy shared last year; an update is under way.",
 )
+
+
+def _second_cycle(session: Session, library: Library, admin: User) -> None:
+    """The funder's second cycle: a new request whose bank answers carry over from the first."""
+    from .store.passport import prefill
+
+    partner = session.scalar(sa.select(Organisation).where(Organisation.name == "Fundação Horizonte"))
+    partnership = partner.partnerships[0]
+    again = ops.create_assessment(
+        session,
+        library.questionnaire("partner-capacity"),
+        subject=partner,
+        respondent=partner,
+        partnership=partnership,
+        language="pt",
+        due_on=dt.date(2027, 6, 30),
+        actor=admin,
+    )
+    prefill(session, again)
+    ops.change_status(session, again, "sent", admin)

@@ -56,7 +56,10 @@ def test_demo_loads_once(runner):
         db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)),
         db.session.scalar(sa.select(sa.func.count()).select_from(Assessment)),
     )
-    assert counts == (5, 8)  # the institute and 4 partners; 1 disclosure, 4 self-assessments, 3 ratings
+    assert counts == (
+        5,
+        9,
+    )  # the institute and 4 partners; 1 disclosure, 5 self-assessments (one a 2nd cycle), 3 ratings
 
 
 def test_demo_with_broken_definitions_says_why_and_writes_nothing(app, library_copy):

@@ -16,6 +16,10 @@ def question_minutes(question: Question) -> float:
     return TYPES[question.type].default_minutes + extra
 
 
+#: Minutes to read a carried-over answer and confirm it is still true.
+CONFIRM_MINUTES = 0.1
+
+
 @dataclass(frozen=True)
 class Estimate:
     """The burden of one request; a range because skip logic may hide conditional questions."""
@@ -25,6 +29,8 @@ class Estimate:
     documents: int
     minutes_low: float
     minutes_high: float
+    #: Questions whose answers were carried over from an earlier assessment (they only need confirming).
+    carried_items: int = 0
 
     def over_budget(self, tier: Tier) -> list[str]:
         """Describe each way this request exceeds the tier's budget; empty when it fits."""
@@ -38,20 +44,24 @@ class Estimate:
         return overs
 
 
-def estimate(questionnaire: Questionnaire, scope: Scope) -> Estimate:
-    """Estimate the burden of asking `questionnaire` in `scope`."""
-    items = conditional = documents = 0
+def estimate(questionnaire: Questionnaire, scope: Scope, carried: frozenset[str] | set[str] = frozenset()) -> Estimate:
+    """Estimate the burden of asking `questionnaire` in `scope`; `carried` answers only need confirming."""
+    items = conditional = documents = carried_items = 0
     low = high = 0.0
     for _, question in questionnaire.applicable(scope):
-        minutes = question_minutes(question)
         items += 1
+        if question.id in carried:
+            minutes = CONFIRM_MINUTES
+            carried_items += 1
+        else:
+            minutes = question_minutes(question)
+            documents += question.asks_document
         high += minutes
-        documents += question.asks_document
         if question.show_if is None:
             low += minutes
         else:
             conditional += 1
-    return Estimate(items, conditional, documents, round(low, 2), round(high, 2))
+    return Estimate(items, conditional, documents, round(low, 2), round(high, 2), carried_items)
 
 
 #: Money transferred at or above this amount (a year) calls for the enhanced tier (HACT's micro-assessment trigger).

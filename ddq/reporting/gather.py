@@ -309,3 +309,69 @@ def portfolio_frame(context: dict[str, Any]):
         record.update({title: row["profile"].get(domain) for domain, title in context["domains"]})
         records.append(record)
     return pd.DataFrame(records)
+
+
+def ledger_requests() -> list:
+    """Every partner request as the burden ledger counts it."""
+    from collections import Counter
+
+    from ..core.burden import estimate
+    from ..core.ledger import RequestFacts
+    from ..store.models import SectionTime
+    from ..store.passport import repeat_asks
+
+    seconds = dict(
+        db.session.execute(
+            sa.select(SectionTime.assessment_id, sa.func.sum(SectionTime.active_seconds)).group_by(
+                SectionTime.assessment_id
+            )
+        ).all()
+    )
+    assessments = db.session.scalars(
+        sa.select(Assessment).where(Assessment.direction == "partner_self").order_by(Assessment.id)
+    ).all()
+    per_partnership = Counter(assessment.partnership_id for assessment in assessments)
+    facts = []
+    for assessment in assessments:
+        questionnaire = questionnaire_of(assessment.questionnaire_version)
+        carried = {answer.question_id for answer in assessment.answers if answer.reused_from_id}
+        burden = estimate(questionnaire, scope_of(assessment), carried)
+        reused_answers = [answer for answer in assessment.answers if answer.reused_from_id]
+        fresh_answers = [answer for answer in assessment.answers if not answer.reused_from_id]
+        decided = None
+        if assessment.accepted_at and assessment.sent_at:
+            decided = (assessment.accepted_at - assessment.sent_at).days
+        amount = float(assessment.partnership.amount_transferred or 0) / per_partnership[assessment.partnership_id]
+        facts.append(
+            RequestFacts(
+                partner=assessment.subject.name,
+                assessment_id=assessment.id,
+                questionnaire=questionnaire.id,
+                created_on=assessment.created_at.date(),
+                estimated_minutes=burden.minutes_high,
+                actual_seconds=int(seconds.get(assessment.id, 0)),
+                items_asked=burden.items,
+                prefilled=len(reused_answers),
+                reused=sum(1 for a in reused_answers if a.confirmed_at),
+                documents_new=sum(len(a.evidence_files) for a in fresh_answers),
+                documents_reused=sum(len(a.evidence_files) for a in reused_answers),
+                repeat_asks=repeat_asks(db.session, assessment),
+                burden_rating=assessment.burden_rating,
+                days_to_decision=decided,
+                funding=amount,
+                mandated_by=questionnaire.mandated_by,
+            )
+        )
+    return facts
+
+
+def carried_summary(assessment: Assessment) -> tuple[int, dt.date | None]:
+    """How many answers were carried over, and the date of the assessment most of them came from."""
+    from collections import Counter
+
+    sources = Counter(
+        answer.reused_from.assessment.created_at.date() for answer in assessment.answers if answer.reused_from_id
+    )
+    if not sources:
+        return 0, None
+    return sum(sources.values()), sources.most_common(1)[0][0]

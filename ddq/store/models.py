@@ -166,6 +166,7 @@ class Assessment(db.Model):
         sa.CheckConstraint("direction = 'host_disclosure' OR partnership_id IS NOT NULL", name="partnership"),
         sa.CheckConstraint("direction = 'partner_rates_host' OR subject_id = respondent_id", name="self_report"),
         sa.CheckConstraint("direction != 'partner_rates_host' OR subject_id != respondent_id", name="rates_other"),
+        sa.CheckConstraint("burden_rating IS NULL OR burden_rating BETWEEN 1 AND 7", name="burden_rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +193,12 @@ class Assessment(db.Model):
     accepted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: When staff published the report (with its action plan) to the respondent.
     report_published_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: The respondent's own rating of the burden at submission: 1 (not at all proportionate) to 7 (entirely).
+    burden_rating: Mapped[int | None]
+    #: The respondent's comment on the process, and the institute's answer ("you said, we did"), published back.
+    burden_comment: Mapped[str | None] = mapped_column(sa.Text)
+    burden_response: Mapped[str | None] = mapped_column(sa.Text)
+    burden_response_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     partnership: Mapped[Partnership | None] = relationship(back_populates="assessments")

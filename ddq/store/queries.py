@@ -21,6 +21,11 @@ def scope_of(assessment: Assessment) -> Scope:
     )
 
 
+def carried_ids(assessment: Assessment) -> set[str]:
+    """Questions whose answers were carried over from an earlier assessment."""
+    return {answer.question_id for answer in assessment.answers if answer.reused_from_id}
+
+
 def answers_by_question(assessment: Assessment) -> dict[str, Answer]:
     return {answer.question_id: answer for answer in assessment.answers}
 

@@ -17,10 +17,13 @@ from ..core.burden import estimate
 from ..core.definitions import Questionnaire
 from ..extensions import db
 from ..library import current_library
+from ..reporting.gather import carried_summary
 from ..store import operations as ops
 from ..store.models import Assessment, EvidenceFile, SectionAssignment, SectionTime, User
+from ..store.passport import confirm as confirm_carried
 from ..store.queries import (
     answers_by_question,
+    carried_ids,
     given_values,
     progress,
     scope_of,
@@ -64,7 +67,8 @@ def home():
             {
                 "assessment": assessment,
                 "questionnaire": questionnaire,
-                "estimate": estimate(questionnaire, scope_of(assessment)),
+                "estimate": estimate(questionnaire, scope_of(assessment), carried_ids(assessment)),
+                "carried": carried_summary(assessment),
                 "progress": progress(assessment, questionnaire),
             }
         )
@@ -130,7 +134,8 @@ def assessment(assessment_id: int):
         "respond/assessment.html",
         assessment=assessment,
         questionnaire=questionnaire,
-        estimate=estimate(questionnaire, scope_of(assessment)),
+        estimate=estimate(questionnaire, scope_of(assessment), carried_ids(assessment)),
+        carried=carried_summary(assessment),
         progress=progress(assessment, questionnaire),
         can_answer=access.can_answer(current_user, assessment),
         colleagues=colleagues,
@@ -231,6 +236,16 @@ def _save_section(assessment: Assessment, section_id: str, questions: list, form
                     answer.value = stored.original_name
         if problem:
             problems[question.id] = problem
+    answers = answers_by_question(assessment)
+    for question in questions:
+        answer = answers.get(question.id)
+        if (
+            answer is not None
+            and answer.reused_from_id
+            and answer.confirmed_at is None
+            and (request.form.get(f"confirm_{question.id}") or answer.value != answer.reused_from.value)
+        ):
+            confirm_carried(db.session, answer)  # confirmed as still true, or re-answered: fresh either way
     try:
         seconds = int(form.active_seconds.data or 0)
     except ValueError:
@@ -266,6 +281,12 @@ def submit(assessment_id: int):
             "error",
         )
         return redirect(url_for("respond.assessment", assessment_id=assessment.id, incomplete=1))
+    rating = request.form.get("burden_rating", "")
+    if rating.isdigit() and 1 <= int(rating) <= 7:
+        assessment.burden_rating = int(rating)
+    comment = (request.form.get("burden_comment") or "").strip()
+    if comment:
+        assessment.burden_comment = comment[:4000]
     ops.change_status(db.session, assessment, "submitted", current_user)
     db.session.commit()
     flash(_("Submitted. Thank you: the institute will review your answers and send you the results."), "success")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from pathlib import Path
 from smtplib import SMTPException
 
 import sqlalchemy as sa
@@ -36,7 +37,8 @@ from ..library import current_library
 from ..mail import send_mail
 from ..store import operations as ops
 from ..store.models import Assessment, Organisation, Partnership, User
-from ..store.queries import answers_by_question, scope_of
+from ..store.passport import prefill
+from ..store.queries import answers_by_question, carried_ids, scope_of
 from . import access
 from .auth import invitation_url
 from .i18n import LANGUAGE_NAMES
@@ -244,7 +246,13 @@ def _send_request(partnership: Partnership, questionnaire, form: RequestForm, re
         actor=current_user,
     )
     assessment.budget_justification = justification or None
+    carried = prefill(db.session, assessment, Path(current_app.config["DDQ_UPLOADS"]))
     ops.change_status(db.session, assessment, "sent", current_user)
+    if carried:
+        flash(
+            _("%(n)d answers carried over from earlier assessments: the partner only confirms them.", n=carried),
+            "success",
+        )
     sent = _invite_respondents(assessment)
     db.session.commit()
     flash(_("Request sent to %(count)d people.", count=sent), "success")
@@ -258,7 +266,7 @@ def _invite_respondents(assessment: Assessment) -> int:
         )
     ).all()
     questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
-    minutes = round(estimate(questionnaire, scope_of(assessment)).minutes_high)
+    minutes = round(estimate(questionnaire, scope_of(assessment), carried_ids(assessment)).minutes_high)
     days = current_app.config["DDQ_INVITATION_DAYS"]
     for person in people:
         invitation = ops.create_invitation(db.session, person, assessment, days=days, actor=current_user)

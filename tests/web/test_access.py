@@ -56,6 +56,15 @@ RULES = {
     "imports.confirm": ("POST", "/staff/imports/0123abcd/confirm", {}, {**STAFF_ONLY, "staff": 404, "admin": 404}),
     "imports.download": ("GET", "/a/{a_self}/spreadsheet.xlsx", {}, PARTNER_A_AND_STAFF),
     "imports.upload_offline": ("POST", "/a/{a_self}/spreadsheet", {}, PARTNER_A_ONLY),
+    "burden.overview": ("GET", "/staff/burden", {}, STAFF_ONLY),
+    "burden.overview_csv": ("GET", "/staff/burden.csv", {}, STAFF_ONLY),
+    "burden.partner": ("GET", "/staff/burden/{a_org}", {}, STAFF_ONLY),
+    "burden.respond_to_comment": (
+        "POST",
+        "/staff/assessments/{b_self}/burden-response",
+        {"response": "Done"},
+        STAFF_ONLY,
+    ),
 }
 
 

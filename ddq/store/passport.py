@@ -1,0 +1,139 @@
+"""The answer passport: a fact asked once is carried over to later questionnaires and cycles while it is valid.
+
+A carried-over answer keeps a link to the answer it came from (`reused_from`); the respondent confirms or edits
+it, and the confirmation is recorded, so that everyone knows how fresh it is. Evidence documents travel with it
+until they expire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..core.definitions import Question
+from .models import Answer, Assessment, EvidenceFile, utcnow
+from .operations import log, questionnaire_of
+from .queries import scope_of
+
+#: Validity of an answer whose bank item does not say.
+DEFAULT_VALIDITY_MONTHS = 24
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def valid_until(answer: Answer, question: Question) -> dt.datetime:
+    """When an answer stops being reusable: validity counted from its last answer or confirmation."""
+    since = max(_aware(moment) for moment in (answer.answered_at, answer.confirmed_at) if moment is not None)
+    return since + dt.timedelta(days=30.44 * (question.validity_months or DEFAULT_VALIDITY_MONTHS))
+
+
+def reusable_answers(
+    session: Session, organisation_id: int, bank_ids: set[str], *, before: Assessment, at: dt.datetime | None = None
+) -> dict[str, Answer]:
+    """The latest valid answer of the organisation to each bank item, from its other assessments."""
+    at = at or utcnow()
+    rows = session.scalars(
+        sa.select(Answer)
+        .join(Assessment, Answer.assessment_id == Assessment.id)
+        .where(
+            Assessment.respondent_id == organisation_id,
+            Assessment.id != before.id,
+            Answer.bank_id.in_(bank_ids),
+            Answer.value.is_not(None),
+            Answer.draft.is_(None),
+        )
+        .order_by(Answer.answered_at)
+    ).all()
+    found: dict[str, Answer] = {}
+    for answer in rows:
+        questionnaire = questionnaire_of(answer.assessment.questionnaire_version)
+        question = next((q for q in questionnaire.questions if q.id == answer.question_id), None)
+        if question is None or answer.answered_at is None or valid_until(answer, question) < at:
+            continue
+        found[answer.bank_id] = answer  # later answers replace earlier ones
+    return found
+
+
+def prefill(session: Session, assessment: Assessment, uploads: Path | None = None) -> int:
+    """Carry valid earlier answers into a new assessment's bank questions; return how many were carried over."""
+    questionnaire = questionnaire_of(assessment.questionnaire_version)
+    by_bank = {
+        question.bank: question for _, question in questionnaire.applicable(scope_of(assessment)) if question.bank
+    }
+    if not by_bank:
+        return 0
+    existing = {answer.question_id for answer in assessment.answers}
+    earlier = reusable_answers(session, assessment.respondent_id, set(by_bank), before=assessment)
+    carried = 0
+    today = dt.date.today()
+    for bank_id, source in earlier.items():
+        question = by_bank[bank_id]
+        if question.id in existing:
+            continue
+        answer = Answer(
+            assessment=assessment,
+            question_id=question.id,
+            bank_id=bank_id,
+            value=source.value,
+            comment=source.comment,
+            evidence_level=source.evidence_level,
+            active_seconds=0,
+            answered_by_id=source.answered_by_id,
+            answered_at=source.answered_at,
+            reused_from=source,
+            confirmed_at=None,
+        )
+        session.add(answer)
+        for document in source.evidence_files:
+            if document.expires_on is not None and document.expires_on < today:
+                continue
+            copy_name = secrets.token_hex(16)
+            if uploads is not None and (uploads / document.stored_name).is_file():
+                shutil.copyfile(uploads / document.stored_name, uploads / copy_name)
+            session.add(
+                EvidenceFile(
+                    organisation_id=document.organisation_id,
+                    answer=answer,
+                    original_name=document.original_name,
+                    stored_name=copy_name,
+                    content_type=document.content_type,
+                    size_bytes=document.size_bytes,
+                    sha256=document.sha256,
+                    uploaded_by_id=document.uploaded_by_id,
+                    uploaded_at=document.uploaded_at,
+                    effective_on=document.effective_on,
+                    expires_on=document.expires_on,
+                )
+            )
+        carried += 1
+    session.flush()
+    if carried:
+        log(session, "passport.prefill", assessment, None, carried=carried)
+    return carried
+
+
+def confirm(session: Session, answer: Answer) -> None:
+    """The respondent says a carried-over answer is still true."""
+    answer.confirmed_at = utcnow()
+    session.flush()
+
+
+def repeat_asks(session: Session, assessment: Assessment) -> int:
+    """Bank questions this assessment asked afresh although a valid answer existed when it was created."""
+    asked = [answer for answer in assessment.answers if answer.bank_id and answer.reused_from_id is None]
+    if not asked:
+        return 0
+    created = _aware(assessment.created_at)
+    earlier = reusable_answers(
+        session, assessment.respondent_id, {answer.bank_id for answer in asked}, before=assessment, at=created
+    )
+    return sum(
+        1 for answer in asked if answer.bank_id in earlier and _aware(earlier[answer.bank_id].answered_at) < created
+    )

@@ -1,0 +1,97 @@
+"""The burden ledger on the web, and closing the loop on partners' comments about the process."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.ledger import ledger
+from ..extensions import db
+from ..reporting.export import to_csv
+from ..reporting.gather import ledger_requests
+from ..store import operations as ops
+from ..store.models import Assessment, utcnow
+from . import access
+
+bp = Blueprint("burden", __name__, url_prefix="/staff")
+
+
+def ledger_frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "partner": row.partner,
+                "requests": row.requests,
+                "estimated_minutes": round(row.estimated_minutes),
+                "actual_minutes": round(row.actual_minutes),
+                "items_asked": row.items_asked,
+                "prefilled": row.prefilled,
+                "reused": row.reused,
+                "documents_new": row.documents_new,
+                "documents_reused": row.documents_reused,
+                "repeat_asks": row.repeat_asks,
+                "rating_1_7": row.mean_rating,
+                "days_to_decision": row.mean_days_to_decision,
+                "funding_per_burden_hour": row.funding_per_burden_hour,
+                "funders": ", ".join(sorted(row.funders)),
+            }
+            for row in rows
+        ]
+    )
+
+
+@bp.get("/burden")
+@access.staff_required
+def overview():
+    """Every partner's burden over the last 12 months, across every request including funder templates."""
+    rows = sorted(ledger(ledger_requests(), dt.date.today()).values(), key=lambda row: -row.estimated_minutes)
+    from ..store.models import Organisation
+
+    partner_ids = dict(db.session.execute(sa.select(Organisation.name, Organisation.id)).all())
+    return render_template("staff/burden.html", rows=rows, partner_ids=partner_ids)
+
+
+@bp.get("/burden.csv")
+@access.staff_required
+def overview_csv():
+    rows = ledger(ledger_requests(), dt.date.today()).values()
+    return Response(
+        to_csv(ledger_frame(rows)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="ddq-burden.csv"'},
+    )
+
+
+@bp.get("/burden/<int:partner_id>")
+@access.staff_required
+def partner(partner_id: int):
+    organisation = access.organisation_for(partner_id)
+    requests = [facts for facts in ledger_requests() if facts.partner == organisation.name]
+    assessments = {
+        a.id: a for a in db.session.scalars(sa.select(Assessment).where(Assessment.respondent_id == organisation.id))
+    }
+    return render_template(
+        "staff/burden_partner.html", partner=organisation, requests=requests, assessments=assessments
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/burden-response")
+@access.staff_required
+def respond_to_comment(assessment_id: int):
+    """The institute's answer to a partner's comment on the process, published back to the partner."""
+    assessment = access.assessment_for(assessment_id, access.can_review)
+    text = (request.form.get("response") or "").strip()
+    if not text:
+        flash(_("Write the response first."), "error")
+    else:
+        assessment.burden_response = text[:4000]
+        assessment.burden_response_at = utcnow()
+        ops.log(db.session, "burden.response", assessment, current_user)
+        db.session.commit()
+        flash(_("Response published to the partner."), "success")
+    return redirect(url_for("burden.partner", partner_id=assessment.respondent_id))
