@@ -367,9 +367,50 @@ def bench_import() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_ledger() -> None:
+    """The burden ledger over 1,000 partners x 10 requests, from the facts the store hands it."""
+    import datetime as dt
+    import random
+
+    from ddq.core.ledger import RequestFacts, ledger
+
+    rng = random.Random(5)
+    today = dt.date(2026, 11, 28)
+    facts = [
+        RequestFacts(
+            f"partner {p}",
+            p * 10 + r,
+            "partner-capacity",
+            today - dt.timedelta(days=rng.randint(0, 500)),
+            rng.uniform(20, 200),
+            rng.randint(0, 20_000),
+            rng.randint(20, 90),
+            rng.randint(0, 40),
+            rng.randint(0, 30),
+            rng.randint(0, 5),
+            rng.randint(0, 5),
+            rng.randint(0, 2),
+            rng.choice([None, 3, 5, 6]),
+            rng.choice([None, 12, 40]),
+            rng.uniform(0, 100_000),
+        )
+        for p in range(1000)
+        for r in range(10)
+    ]
+    seconds = median_seconds(lambda: ledger(facts, today), repeat=10)
+    build = median_seconds(
+        lambda: [
+            RequestFacts(f.partner, f.assessment_id, f.questionnaire, f.created_on, f.estimated_minutes) for f in facts
+        ],
+        repeat=10,
+    )
+    report("ledger_1000_partners_x_10_requests", seconds, "s", ("building the 10,000 facts", build), "<= 1 s")
+
+
 if __name__ == "__main__":
     main()
     bench_section_page()
     bench_portfolio_scoring()
     bench_reports()
     bench_import()
+    bench_ledger()

@@ -17,7 +17,8 @@ from ..core.vocabulary import DIRECTIONS, PARTNERSHIP_TYPES, USER_ROLES
 from ..core.workflow import STATUSES
 from ..extensions import db
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+#: JSON columns store Python None as SQL NULL, so that "no value" can be queried with IS NULL.
+JSONType = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utcnow() -> dt.datetime:
