@@ -76,8 +76,40 @@ def partner(partner_id: int):
         a.id: a for a in db.session.scalars(sa.select(Assessment).where(Assessment.respondent_id == organisation.id))
     }
     return render_template(
-        "staff/burden_partner.html", partner=organisation, requests=requests, assessments=assessments
+        "staff/burden_partner.html",
+        partner=organisation,
+        requests=requests,
+        assessments=assessments,
+        parity=_reciprocity_ledger(organisation),
     )
+
+
+def _reciprocity_ledger(organisation) -> list[dict]:
+    """Per domain: what the institute asked this partner (its latest request) and what it disclosed in return."""
+    from ..core.reciprocity import reciprocity
+    from ..library import current_library
+    from ..reporting.context import reciprocity_rows
+    from ..reporting.gather import published_disclosure
+    from ..store.queries import scope_of, scoring_inputs
+
+    latest = db.session.scalar(
+        sa.select(Assessment)
+        .where(Assessment.subject_id == organisation.id, Assessment.direction == "partner_self")
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    )
+    disclosure = published_disclosure()
+    if latest is None or disclosure is None:
+        return []
+    library = current_library()
+    result = reciprocity(
+        ops.questionnaire_of(latest.questionnaire_version),
+        scope_of(latest),
+        ops.questionnaire_of(disclosure.questionnaire_version),
+        scoring_inputs(disclosure),
+        domains=list(library.domains),
+    )
+    return reciprocity_rows(result, library, "en")
 
 
 @bp.post("/assessments/<int:assessment_id>/burden-response")

@@ -53,6 +53,7 @@ def test_rating_at_submission_and_the_institutes_response(browser, ids, data):
         assert (assessment.status, assessment.burden_rating) == ("submitted", 3)
     ledger = staff.get(f"/staff/burden/{ids['a_org']}").get_data(as_text=True)
     assert "The finance questions took us two days." in ledger
+    assert "What the institute disclosed in return" in ledger and "Parity" in ledger
     staff.post(
         f"/staff/assessments/{ids['a_self']}/burden-response",
         data={"response": "Light-tier partners now skip the finance manual question."},
