@@ -14,7 +14,7 @@ from ..core.scoring import Scorecard, Stage, score_assessment
 from ..extensions import db
 from ..store.models import Assessment
 from ..store.operations import host_organisation, questionnaire_of
-from ..store.queries import scope_of, scoring_inputs
+from ..store.queries import published_disclosure, scope_of, scoring_inputs
 from .context import AnswerView, ReportFacts, actions_from_suggestions, capacity_context
 
 
@@ -47,12 +47,22 @@ def scorecard_of(assessment: Assessment, library: Library) -> Scorecard:
     )
 
 
-def published_disclosure() -> Assessment | None:
-    return db.session.scalar(
-        sa.select(Assessment)
-        .where(Assessment.direction == "host_disclosure", Assessment.status == "accepted")
-        .order_by(Assessment.accepted_at.desc(), Assessment.id.desc())
-        .limit(1)
+def parity_with(
+    assessment: Assessment,
+    disclosure: Assessment,
+    library: Library,
+    partner_scorecard: Scorecard | None = None,
+    host_scorecard: Scorecard | None = None,
+):
+    """What the institute asked in `assessment`, against what it disclosed in `disclosure`."""
+    return reciprocity(
+        questionnaire_of(assessment.questionnaire_version),
+        scope_of(assessment),
+        questionnaire_of(disclosure.questionnaire_version),
+        scoring_inputs(disclosure),
+        domains=list(library.domains),
+        partner_scorecard=partner_scorecard,
+        host_scorecard=host_scorecard,
     )
 
 
@@ -81,17 +91,7 @@ def capacity_report_context(assessment: Assessment, library: Library, language: 
     card = scorecard_of(assessment, library)
     disclosure = published_disclosure() if assessment.direction == "partner_self" else None
     host_card = scorecard_of(disclosure, library) if disclosure is not None else None
-    parity = None
-    if disclosure is not None:
-        parity = reciprocity(
-            questionnaire,
-            scope_of(assessment),
-            questionnaire_of(disclosure.questionnaire_version),
-            scoring_inputs(disclosure),
-            domains=list(library.domains),
-            partner_scorecard=card,
-            host_scorecard=host_card,
-        )
+    parity = parity_with(assessment, disclosure, library, card, host_card) if disclosure is not None else None
     if assessment.action_items:
         actions = [
             {
@@ -167,17 +167,7 @@ def reciprocal_report_context(assessment: Assessment, library: Library, language
     card = scorecard_of(assessment, library)
     disclosure = published_disclosure()
     host_card = scorecard_of(disclosure, library) if disclosure is not None else None
-    parity = None
-    if disclosure is not None:
-        parity = reciprocity(
-            questionnaire_of(assessment.questionnaire_version),
-            scope_of(assessment),
-            questionnaire_of(disclosure.questionnaire_version),
-            scoring_inputs(disclosure),
-            domains=list(library.domains),
-            partner_scorecard=card,
-            host_scorecard=host_card,
-        )
+    parity = parity_with(assessment, disclosure, library, card, host_card) if disclosure is not None else None
     partner_rows = domain_rows(card, library, language)
     host_scores = {domain.domain: domain.score for domain in host_card.domains} if host_card else {}
     facts = facts_of(assessment)
@@ -245,15 +235,7 @@ def portfolio_context(library: Library, language: str) -> dict[str, Any]:
         )
         for assessment in chosen:
             questionnaire = questionnaire_of(assessment.questionnaire_version)
-            parity = None
-            if disclosure is not None:
-                parity = reciprocity(
-                    questionnaire,
-                    scope_of(assessment),
-                    questionnaire_of(disclosure.questionnaire_version),
-                    scoring_inputs(disclosure),
-                    domains=list(library.domains),
-                ).parity
+            parity = parity_with(assessment, disclosure, library).parity if disclosure is not None else None
             row = overall.loc[assessment.id] if assessment.id in overall.index else None
             profile = scores.loc[assessment.id] if assessment.id in scores.index else pd.Series(dtype=float)
             rows.append(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..core.definitions import Question, Questionnaire, Scope, Section
 from ..core.scoring import AnswerInput
+from ..extensions import db
 from .models import Answer, Assessment
 
 
@@ -80,3 +83,13 @@ def progress(assessment: Assessment, questionnaire: Questionnaire) -> list[dict[
             }
         )
     return rows
+
+
+def published_disclosure() -> Assessment | None:
+    """The institute's latest accepted disclosure, which every partner may read."""
+    return db.session.scalar(
+        sa.select(Assessment)
+        .where(Assessment.direction == "host_disclosure", Assessment.status == "accepted")
+        .order_by(Assessment.accepted_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )

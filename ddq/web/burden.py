@@ -86,11 +86,10 @@ def partner(partner_id: int):
 
 def _reciprocity_ledger(organisation) -> list[dict]:
     """Per domain: what the institute asked this partner (its latest request) and what it disclosed in return."""
-    from ..core.reciprocity import reciprocity
     from ..library import current_library
     from ..reporting.context import reciprocity_rows
-    from ..reporting.gather import published_disclosure
-    from ..store.queries import scope_of, scoring_inputs
+    from ..reporting.gather import parity_with
+    from ..store.queries import published_disclosure
 
     latest = db.session.scalar(
         sa.select(Assessment)
@@ -102,14 +101,7 @@ def _reciprocity_ledger(organisation) -> list[dict]:
     if latest is None or disclosure is None:
         return []
     library = current_library()
-    result = reciprocity(
-        ops.questionnaire_of(latest.questionnaire_version),
-        scope_of(latest),
-        ops.questionnaire_of(disclosure.questionnaire_version),
-        scoring_inputs(disclosure),
-        domains=list(library.domains),
-    )
-    return reciprocity_rows(result, library, "en")
+    return reciprocity_rows(parity_with(latest, disclosure, library), library, "en")
 
 
 @bp.post("/assessments/<int:assessment_id>/burden-response")

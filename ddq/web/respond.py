@@ -26,6 +26,7 @@ from ..store.queries import (
     carried_ids,
     given_values,
     progress,
+    published_disclosure,
     scope_of,
     visible_questions,
 )
@@ -39,16 +40,6 @@ bp = Blueprint("respond", __name__)
 
 def _questionnaire(assessment: Assessment) -> Questionnaire:
     return ops.questionnaire_of(assessment.questionnaire_version)
-
-
-def published_disclosure() -> Assessment | None:
-    """The institute's latest accepted disclosure, which every partner may read."""
-    return db.session.scalar(
-        sa.select(Assessment)
-        .where(Assessment.direction == "host_disclosure", Assessment.status == "accepted")
-        .order_by(Assessment.accepted_at.desc(), Assessment.id.desc())
-        .limit(1)
-    )
 
 
 @bp.get("/my")
