@@ -49,6 +49,7 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "DDQ_INVITATION_DAYS": int(os.environ.get("DDQ_INVITATION_DAYS", 30)),
         "DDQ_MAX_EVIDENCE_BYTES": int(os.environ.get("DDQ_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)),
         "RATELIMIT_ENABLED": os.environ.get("DDQ_RATE_LIMITS", "1") == "1",
+        "RATELIMIT_STORAGE_URI": os.environ.get("DDQ_RATELIMIT_STORAGE", "memory://"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

@@ -29,4 +29,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
+#: Storage comes from RATELIMIT_STORAGE_URI (DDQ_RATELIMIT_STORAGE): memory for one process, Redis for several.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
