@@ -7,7 +7,7 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,6 @@ class ImportResult:
     matched: dict[str, str]  # imported question id -> bank id
     domains: dict[str, str | None]  # question id -> suggested domain
     new_minutes_standard: float = 0.0
-    partners_with_answers: int = 0
-    path: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def is_xlsform(template: TemplateFile) -> bool:

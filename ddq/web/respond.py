@@ -19,7 +19,7 @@ from ..extensions import db
 from ..library import current_library
 from ..reporting.gather import carried_summary
 from ..store import operations as ops
-from ..store.models import Assessment, EvidenceFile, SectionAssignment, SectionTime, User
+from ..store.models import Assessment, EvidenceFile, SectionAssignment, User
 from ..store.passport import confirm as confirm_carried
 from ..store.queries import (
     answers_by_question,
@@ -309,12 +309,3 @@ def evidence(file_id: int):
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype=evidence.content_type, as_attachment=True, download_name=evidence.original_name)
-
-
-def section_times(assessment: Assessment) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(SectionTime.section_id, sa.func.sum(SectionTime.active_seconds))
-        .where(SectionTime.assessment_id == assessment.id)
-        .group_by(SectionTime.section_id)
-    ).all()
-    return {section_id: int(seconds) for section_id, seconds in rows}
