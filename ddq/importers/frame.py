@@ -16,7 +16,7 @@ import yaml
 from ..core.burden import estimate
 from ..core.definitions import Library, Scope, check_library
 from .intake import TemplateError, TemplateFile, TemplateProblem, open_template
-from .spreadsheet import normalise, parse_spreadsheet
+from .spreadsheet import normalise, parse_spreadsheet, read_sheets
 from .xlsform import parse_xlsform
 
 #: Words too common to say two questions ask the same thing.
@@ -39,14 +39,11 @@ class ImportResult:
     new_minutes_standard: float = 0.0
 
 
-def is_xlsform(template: TemplateFile) -> bool:
+def is_xlsform(template: TemplateFile, sheets: Mapping[str, Any]) -> bool:
     """An XLSForm has a 'survey' sheet whose header names type, name and label columns."""
     if template.kind == "csv":
         head = template.data[:2000].decode("utf-8-sig", "replace").lower()
         return bool(re.search(r"(^|,)\s*type\s*,", head)) and "name" in head and "label" in head
-    from .spreadsheet import read_sheets
-
-    sheets = read_sheets(template)
     survey = next((frame for name, frame in sheets.items() if normalise(name) == "survey"), None)
     if survey is None or survey.empty:
         return False
@@ -106,9 +103,11 @@ def import_template(
 ) -> ImportResult:
     """Read, convert and check a template; raise TemplateError. Nothing is written here."""
     template = open_template(name, data)
-    definition, warnings = (
-        parse_xlsform(template) if is_xlsform(template) else parse_spreadsheet(template, dict(mapping or {}))
-    )
+    sheets = read_sheets(template)  # read once: both the detection and the spreadsheet reader use it
+    if is_xlsform(template, sheets):
+        definition, warnings = parse_xlsform(template)
+    else:
+        definition, warnings = parse_spreadsheet(template, dict(mapping or {}), sheets)
     funder = funder or (mapping or {}).get("funder") or "the funder"
     questionnaire_id = questionnaire_id or (mapping or {}).get("id") or slug(template.name.rsplit(".", 1)[0])
     domain_overrides = {normalise(key): value for key, value in ((mapping or {}).get("domains", {}) or {}).items()}

@@ -239,7 +239,7 @@ def find_header(frame: pd.DataFrame, mapping: dict[str, Any] | None = None) -> i
 
 
 def parse_spreadsheet(
-    template: TemplateFile, mapping: dict[str, Any] | None = None
+    template: TemplateFile, mapping: dict[str, Any] | None = None, sheets: dict[str, pd.DataFrame] | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """Read an ordinary funder spreadsheet into a ddq definition (a plain dict) and the warnings worth reading."""
     mapping = mapping or {}
@@ -249,7 +249,7 @@ def parse_spreadsheet(
     sections: list[dict[str, Any]] = []
     title = None
     skip = {normalise(name) for name in mapping.get("skip_sheets", [])}
-    for sheet_name, frame in read_sheets(template).items():
+    for sheet_name, frame in (sheets if sheets is not None else read_sheets(template)).items():
         if normalise(sheet_name) in skip:
             continue
         sheet_mapping = (mapping.get("sheets", {}) or {}).get(sheet_name, mapping)
