@@ -57,7 +57,7 @@ def can_view(user: User, assessment: Assessment) -> bool:
     if assessment.direction == "host_disclosure":
         return is_staff(user) or assessment.status == "accepted"  # published to every partner
     if is_staff(user):
-        return not _anonymous(assessment)
+        return not anonymous_answers(assessment)
     return user.organisation_id == assessment.respondent_id
 
 
@@ -71,10 +71,11 @@ def can_answer(user: User, assessment: Assessment) -> bool:
 
 
 def can_review(user: User, assessment: Assessment) -> bool:
-    return is_staff(user) and not _anonymous(assessment) and assessment.direction != "host_disclosure"
+    return is_staff(user) and not anonymous_answers(assessment) and assessment.direction != "host_disclosure"
 
 
-def _anonymous(assessment: Assessment) -> bool:
+def anonymous_answers(assessment: Assessment) -> bool:
+    """Whether the assessment's answers may only be shown in aggregate."""
     from ..store.operations import questionnaire_of
 
     return questionnaire_of(assessment.questionnaire_version).anonymous

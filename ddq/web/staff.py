@@ -351,7 +351,7 @@ def review_answer(assessment_id: int, question_id: str):
 def decide(assessment_id: int):
     assessment = access.assessment_for(assessment_id)
     decision = request.form.get("decision")
-    if decision not in {"changes_requested", "accepted"} or access._anonymous(assessment):
+    if decision not in {"changes_requested", "accepted"} or access.anonymous_answers(assessment):
         abort(400)
     try:
         ops.change_status(db.session, assessment, decision, current_user)
