@@ -1,16 +1,39 @@
-"""Question types: one class each, holding what the type means for answers, scores and burden.
+"""Question types: one class each, holding everything a type means.
 
-The web layer builds a form field per type from these; the core never imports a form library.
+A type says how an answer is normalised and validated, how it scores and whether it passes a gate, how many
+minutes it takes, how it is written to and read from XLSForm and ordinary spreadsheets, how it reads in a report,
+and what a plausible demo answer looks like. Nothing else in ddq branches on a type's name: code asks the type.
+The web layer keeps one table from type name to widget (`ddq/web/widgets.py`); the core imports no form library.
+
+Adding a type: one class here (registered in TYPES), one widget entry, and its tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
+import statistics
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 #: The item scale of the methodology: anchored maturity from 1 to 4.
 SCORE_MIN, SCORE_MAX = 1, 4
+
+#: Limits on typed numbers, checked before any arithmetic: a 10-character exponent must not tie up a worker.
+MAX_NUMBER_CHARACTERS = 40
+MAX_NUMBER_EXPONENT = 15
+
+#: How a definition gives a type's choices: a list of choices, four maturity anchors, or yes/no scores.
+CHOICES, ANCHORS, YES_NO_SCORES = "choices", "anchors", "scores"
+
+_SAMPLE_TEXTS = (
+    "Set out in our annual report; we are happy to talk it through.",
+    "We agree this with each partner at the start and review it every year.",
+    "Handled by our director with the board's finance committee.",
+    "Described in the policy shared last year; an update is under way.",
+)
 
 
 class AnswerError(ValueError):
@@ -18,25 +41,95 @@ class AnswerError(ValueError):
 
 
 class QuestionType:
-    """Base of all types; subclasses set the class attributes and override `normalise`."""
+    """Base of all types; subclasses set the class attributes and override what differs."""
 
     name: ClassVar[str]
     #: Minutes a respondent needs for one item of this type (methodology, burden model).
     default_minutes: ClassVar[float]
-    #: Whether the type carries choices (and so may carry a score per choice).
-    has_choices: ClassVar[bool] = False
+    #: How a definition gives the choices (CHOICES, ANCHORS, YES_NO_SCORES), or None for a type without choices.
+    choices_from: ClassVar[str | None] = None
     #: Whether answering it means supplying a document.
     is_document: ClassVar[bool] = False
+    #: Whether several choices may be selected (the stored value is then a list).
+    is_multiple: ClassVar[bool] = False
+    #: Whether a definition must give `minimum` and `maximum` (the scale of the answer).
+    needs_scale: ClassVar[bool] = False
+    #: Whether `minimum` and `maximum` may bound the answer.
+    takes_bounds: ClassVar[bool] = False
+    #: Whether conditions compare the answer as a number, so its choice values are not checked as words.
+    compares_as_number: ClassVar[bool] = False
+    #: The XLSForm type written for it on export (choice types write select_one / select_multiple).
+    xlsform_type: ClassVar[str] = "text"
+    #: An XLSForm `appearance` written with it on export.
+    xlsform_appearance: ClassVar[str | None] = None
+    #: XLSForm types that import as this type (the first type listing a name wins).
+    xlsform_names: ClassVar[tuple[str, ...]] = ()
+    #: Words in the "type" column of an ordinary spreadsheet that mean this type (any language, lower case).
+    synonyms: ClassVar[tuple[str, ...]] = ()
+    #: How to answer it in an offline spreadsheet, for types without choices.
+    hint: ClassVar[str] = "text"
+
+    @property
+    def has_choices(self) -> bool:
+        return self.choices_from is not None
 
     def normalise(self, value: Any, question: Any = None) -> Any:
         """Return the canonical stored form of `value` for `question`, or raise AnswerError."""
         return value
 
+    def score(self, question: Any, value: Any) -> float | None:
+        """The 1-4 score of an answer: its choice's score (the highest selected), or None."""
+        choices = [question.choice(str(item)) for item in _as_list(value)]
+        scores = [choice.score for choice in choices if choice is not None and choice.score is not None]
+        return max(scores) if scores else None
+
+    def gate_passes(self, question: Any, value: Any) -> bool:
+        """Whether an answer passes the question's gate."""
+        return str(value) in question.pass_values
+
+    def figure(self, question: Any, value: Any) -> float | None:
+        """The number an answer adds to an average of several answers (a feedback figure), or None."""
+        return self.score(question, value)
+
+    def scale(self, question: Any) -> tuple[float, float]:
+        """The scale on which `figure` is read."""
+        return float(SCORE_MIN), float(SCORE_MAX)
+
+    def display(self, question: Any, value: Any, language: str) -> str:
+        """An answer in words, as a report shows it."""
+        labels = []
+        for item in _as_list(value):
+            choice = question.choice(str(item)) if question.choices else None
+            labels.append(choice.label.get(language) if choice else str(item))
+        return "; ".join(labels)
+
+    def answer_hint(self, question: Any, language: str) -> str:
+        """How to answer it in an offline spreadsheet."""
+        if question.choices:
+            return "; ".join(f"{choice.value} = {choice.label.get(language)}" for choice in question.choices)
+        return self.hint
+
+    def from_cell(self, question: Any, text: str) -> Any:
+        """The raw answer that a spreadsheet cell holds, choice labels turned into choice values."""
+        return _choice_value(question, text) if question.choices else text.strip()
+
+    def xlsform(self, question: Any, list_name: str) -> str:
+        """The XLSForm `type` cell for a question of this type."""
+        return f"select_one {list_name}" if question.choices else self.xlsform_type
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        """A plausible answer for an organisation whose capacity is around `level` (1-4), for the demo."""
+        if question.choices:
+            return _nearest(question, level).value if question.scored else rng.choice(question.choices).value
+        return _SAMPLE_TEXTS[rng.randrange(len(_SAMPLE_TEXTS))]
+
 
 class YesNo(QuestionType):
     name = "yes_no"
     default_minutes = 0.25
-    has_choices = True
+    choices_from = YES_NO_SCORES
+    xlsform_names = ("acknowledge",)
+    synonyms = ("yes/no", "y/n", "oui/non", "si/no", "sim/nao", "boolean")
     values = ("yes", "no")
 
     def normalise(self, value: Any, question: Any = None) -> str:
@@ -47,11 +140,28 @@ class YesNo(QuestionType):
             return "no"
         raise AnswerError("answer yes or no")
 
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        if question.gate:
+            return "yes" if rng.random() < 0.95 else "no"
+        return _nearest(question, level).value if question.scored else rng.choice(self.values)
+
 
 class SingleChoice(QuestionType):
     name = "single_choice"
     default_minutes = 0.25
-    has_choices = True
+    choices_from = CHOICES
+    xlsform_names = ("select one",)
+    synonyms = (
+        "single choice",
+        "select one",
+        "dropdown",
+        "drop down",
+        "list",
+        "choice",
+        "choix unique",
+        "seleccion unica",
+        "escolha unica",
+    )
 
     def normalise(self, value: Any, question: Any = None) -> str:
         text = _choice_text(value)
@@ -61,9 +171,24 @@ class SingleChoice(QuestionType):
 
 
 class MultiChoice(QuestionType):
+    """Several choices; it scores as its best choice and passes a gate by its `gate_rule` (any or all)."""
+
     name = "multi_choice"
     default_minutes = 0.5
-    has_choices = True
+    choices_from = CHOICES
+    is_multiple = True
+    xlsform_names = ("select all that apply", "select multiple", "rank")
+    synonyms = (
+        "multiple choice",
+        "multi choice",
+        "select multiple",
+        "select all",
+        "select all that apply",
+        "checkboxes",
+        "choix multiple",
+        "seleccion multiple",
+        "multipla escolha",
+    )
 
     def normalise(self, value: Any, question: Any = None) -> list[str]:
         items = value if isinstance(value, (list, tuple, set)) else [value]
@@ -74,13 +199,36 @@ class MultiChoice(QuestionType):
             raise AnswerError(f"not among the choices: {', '.join(unknown)}")
         return [choice for choice in allowed if choice in picked]
 
+    def gate_passes(self, question: Any, value: Any) -> bool:
+        """`any`: at least one passing choice is selected; `all`: every passing choice is selected."""
+        selected = {str(item) for item in _as_list(value)}
+        passing = question.pass_values
+        if question.gate_rule == "all":
+            return passing <= selected
+        return bool(passing & selected)
+
+    def answer_hint(self, question: Any, language: str) -> str:
+        return super().answer_hint(question, language) + " (several: a; b)"
+
+    def from_cell(self, question: Any, text: str) -> Any:
+        return [_choice_value(question, part) for part in text.split(";") if part.strip()]
+
+    def xlsform(self, question: Any, list_name: str) -> str:
+        return f"select_multiple {list_name}"
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return [
+            choice.value for choice in rng.sample(question.choices, k=rng.randint(1, min(3, len(question.choices))))
+        ]
+
 
 class Maturity(QuestionType):
     """A 1-4 rating against four written anchors; the level is the score."""
 
     name = "maturity"
     default_minutes = 1.0
-    has_choices = True
+    choices_from = ANCHORS
+    compares_as_number = True
 
     def normalise(self, value: Any, question: Any = None) -> int:
         try:
@@ -91,13 +239,26 @@ class Maturity(QuestionType):
             raise AnswerError("choose a level from 1 to 4")
         return level
 
+    def display(self, question: Any, value: Any, language: str) -> str:
+        choice = question.choice(str(value))
+        return f"{value}. {choice.label.get(language)}" if choice else str(value)
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return round(level)
+
 
 class Number(QuestionType):
     name = "number"
     default_minutes = 1.5
+    takes_bounds = True
+    compares_as_number = True
+    xlsform_type = "decimal"
+    xlsform_names = ("decimal", "integer")
+    synonyms = ("number", "numeric", "integer", "decimal", "count", "nombre", "numero", "entier")
+    hint = "a number"
 
     def normalise(self, value: Any, question: Any = None) -> float | int:
-        number = _decimal(value)
+        number = parse_number(value)
         result = int(number) if number == number.to_integral_value() else float(number)
         minimum = getattr(question, "minimum", None)
         maximum = getattr(question, "maximum", None)
@@ -107,10 +268,22 @@ class Number(QuestionType):
             raise AnswerError(f"enter {maximum:g} or less")
         return result
 
+    def score(self, question: Any, value: Any) -> float | None:
+        return None
+
+    def figure(self, question: Any, value: Any) -> float | None:
+        return None
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return rng.randint(0, 30)
+
 
 class Money(Number):
     name = "money"
     default_minutes = 3.0
+    xlsform_names = ()
+    synonyms = ("currency", "amount", "money", "montant", "monto", "valor", "usd", "eur", "gbp")
+    hint = "an amount"
 
     def normalise(self, value: Any, question: Any = None) -> float | int:
         number = super().normalise(value, question)
@@ -118,10 +291,16 @@ class Money(Number):
             raise AnswerError("enter an amount of zero or more")
         return number
 
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return rng.randint(50, 5_000) * 1_000
+
 
 class Percent(Number):
     name = "percent"
     default_minutes = 1.5
+    xlsform_names = ()
+    synonyms = ("percentage", "percent", "%", "pourcentage", "porcentaje", "porcentagem")
+    hint = "0 to 100"
 
     def normalise(self, value: Any, question: Any = None) -> float | int:
         number = super().normalise(str(value).strip().rstrip("%"), question)
@@ -129,12 +308,19 @@ class Percent(Number):
             raise AnswerError("enter a percentage from 0 to 100")
         return number
 
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return rng.randint(5, 60)
+
 
 class Rating(Number):
     """A whole number on a scale the question sets with `minimum` and `maximum` (e.g. 1-7, 0-10)."""
 
     name = "rating"
     default_minutes = 0.25
+    needs_scale = True
+    xlsform_type = "integer"
+    xlsform_names = ("range",)
+    synonyms = ()
 
     def normalise(self, value: Any, question: Any = None) -> int:
         number = super().normalise(value, question)
@@ -142,23 +328,48 @@ class Rating(Number):
             raise AnswerError("choose a whole number on the scale")
         return number
 
+    def figure(self, question: Any, value: Any) -> float | None:
+        return float(value)
+
+    def scale(self, question: Any) -> tuple[float, float]:
+        return float(question.minimum), float(question.maximum)
+
+    def answer_hint(self, question: Any, language: str) -> str:
+        return f"{question.minimum:g} to {question.maximum:g}"
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        low, high = int(question.minimum or 0), int(question.maximum or 10)
+        return min(high, max(low, round(low + (high - low) * (level - 1) / 3 + rng.uniform(-1, 1))))
+
 
 class Date(QuestionType):
     name = "date"
     default_minutes = 1.5
+    xlsform_type = "date"
+    xlsform_names = ("date",)
+    synonyms = ("date", "fecha", "data")
+    hint = "YYYY-MM-DD"
 
     def normalise(self, value: Any, question: Any = None) -> str:
         if isinstance(value, dt.date):
             return value.isoformat()
+        text = str(value).strip()
         try:
-            return dt.date.fromisoformat(str(value).strip()).isoformat()
+            if len(text) > 10:
+                raise ValueError
+            return dt.date.fromisoformat(text).isoformat()
         except ValueError:
             raise AnswerError("enter a date as YYYY-MM-DD") from None
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return dt.date(2026, rng.randint(1, 10), rng.randint(1, 28)).isoformat()
 
 
 class ShortText(QuestionType):
     name = "short_text"
     default_minutes = 5.0
+    xlsform_names = ("text",)
+    synonyms = ("text", "short text", "texte", "texto", "string", "name")
     max_length = 500
 
     def normalise(self, value: Any, question: Any = None) -> str:
@@ -171,15 +382,56 @@ class ShortText(QuestionType):
 class LongText(ShortText):
     name = "long_text"
     default_minutes = 15.0
+    xlsform_appearance = "multiline"
+    xlsform_names = ()
+    synonyms = (
+        "free text",
+        "long text",
+        "narrative",
+        "texte libre",
+        "texto libre",
+        "texto livre",
+        "paragraph",
+        "essay",
+    )
     max_length = 20_000
 
 
+class Email(ShortText):
+    """An e-mail address (a contact for the partnership, the safeguarding focal point)."""
+
+    name = "email"
+    default_minutes = 0.5
+    xlsform_names = ("email",)
+    synonyms = ("email", "e-mail", "email address", "courriel", "correo electronico", "correo", "e-mail address")
+    hint = "name@example.org"
+    max_length = 254
+    _shape = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+    def normalise(self, value: Any, question: Any = None) -> str:
+        text = super().normalise(value, question)
+        if not self._shape.match(text):
+            raise AnswerError("enter an e-mail address such as name@example.org")
+        local, _, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return f"contact{rng.randint(1, 99)}@example.org"
+
+
 class Document(QuestionType):
-    """An evidence upload; the stored value is the id of the evidence file."""
+    """An evidence upload; the stored value is the name of the evidence file."""
 
     name = "document"
     default_minutes = 3.0
     is_document = True
+    xlsform_type = "file"
+    xlsform_names = ("file", "image")
+    synonyms = ("document", "upload", "file", "attachment", "fichier", "archivo", "arquivo", "documento")
+    hint = "upload documents on the website"
+
+    def sample(self, question: Any, level: float, rng: random.Random) -> Any:
+        return None  # the demo ships no files
 
 
 #: Minutes added to a question that also asks for a supporting document.
@@ -199,9 +451,68 @@ TYPES: dict[str, QuestionType] = {
         Date,
         ShortText,
         LongText,
+        Email,
         Document,
     )
 }
+
+
+def type_of(question: Any) -> QuestionType:
+    """The type object of a question."""
+    return TYPES[question.type]
+
+
+def type_for_xlsform(xlsform_name: str) -> str | None:
+    """The ddq type an XLSForm type imports as, or None when no type claims it."""
+    return next((kind.name for kind in TYPES.values() if xlsform_name in kind.xlsform_names), None)
+
+
+def type_for_word(word: str) -> str | None:
+    """The ddq type that a spreadsheet's type column means (`word` normalised: lower case, no accents), or None."""
+    compact = re.sub(r"\s*/\s*", "/", word.strip().lower())
+    return next((kind.name for kind in TYPES.values() if compact in kind.synonyms), None)
+
+
+def summarise(question: Any, values: Sequence[Any], language: str = "en") -> str:
+    """Several answers to one question in a line: a mean on the scale, counts per choice, or a count."""
+    kind = type_of(question)
+    figures = [figure for value in values if (figure := kind.figure(question, value)) is not None]
+    if not values:
+        return "—"
+    if figures and not question.choices:
+        low, high = kind.scale(question)
+        return f"mean {statistics.mean(figures):.1f} (from {low:g} to {high:g})"
+    if question.choices:
+        counts = {choice.value: 0 for choice in question.choices}
+        for value in values:
+            for item in _as_list(value):
+                counts[str(item)] = counts.get(str(item), 0) + 1
+        return ", ".join(
+            f"{question.choice(key).label.get(language) if question.choice(key) else key}: {n}"
+            for key, n in counts.items()
+            if n
+        )
+    return f"{len(values)} written answers"
+
+
+def parse_number(value: Any) -> Decimal:
+    """A typed number as a Decimal, refusing what is too long, too large, too small or not finite."""
+    text = str(value).strip().replace(",", "").replace(" ", "")
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        raise AnswerError(f"enter a number of at most {MAX_NUMBER_CHARACTERS} characters")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise AnswerError("enter a number") from None
+    if not number.is_finite():
+        raise AnswerError("enter a number")
+    if number and not -MAX_NUMBER_EXPONENT <= number.adjusted() <= MAX_NUMBER_EXPONENT:
+        raise AnswerError(f"enter a number between -10^{MAX_NUMBER_EXPONENT} and 10^{MAX_NUMBER_EXPONENT}")
+    return number
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _choice_values(question: Any) -> list[str]:
@@ -214,12 +525,25 @@ def _choice_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _decimal(value: Any) -> Decimal:
-    text = str(value).strip().replace(",", "").replace(" ", "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise AnswerError("enter a number") from None
-    if not number.is_finite():
-        raise AnswerError("enter a number")
-    return number
+def _choice_value(question: Any, text: str) -> str:
+    """A choice's value from its value or its label in any language, case and accents aside."""
+    key = _folded(text)
+    for choice in question.choices:
+        labels = (choice.label.get(language) for language in choice.label.languages)
+        if _folded(choice.value) == key or any(_folded(label) == key for label in labels):
+            return choice.value
+    return text.strip()
+
+
+def _folded(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text).strip().lower())
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).split())
+
+
+def _nearest(question: Any, level: float) -> Any:
+    scored = [choice for choice in question.choices if choice.score is not None]
+    if not scored:
+        return question.choices[0]
+    return min(scored, key=lambda choice: abs(choice.score - level))

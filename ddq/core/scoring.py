@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .definitions import Domain, Question, Questionnaire, Scope
-from .questions import SCORE_MAX, SCORE_MIN
+from .questions import SCORE_MAX, SCORE_MIN, type_of
 
 BANDS = ("low", "moderate", "significant", "high")
 #: Organisations younger than this many years, or with at most SMALL_STAFF staff, get stage-adjusted targets.
@@ -171,16 +171,15 @@ def item_score(question: Question, answer: AnswerInput | None, shown: bool) -> I
 
 
 def answer_score(question: Question, value: Any) -> float | None:
-    """The 1-4 score of an answer: the level of a maturity item, else its choice's score (the highest selected)."""
-    values = value if isinstance(value, (list, tuple)) else [value]
-    scores = [choice.score for item in values if (choice := question.choice(str(item))) and choice.score is not None]
-    return max(scores) if scores else None
+    """The 1-4 score of an answer, as its question type reads it (None: no score, e.g. "not yet known")."""
+    return type_of(question).score(question, value)
 
 
 def gate_result(question: Question, answer: AnswerInput | None) -> GateResult:
+    """Whether a gate passed, as its question type decides; None when it is not answered."""
     if answer is None or answer.value in (None, "", []) or answer.not_applicable:
         return GateResult(question.id, question.domain, None)
-    return GateResult(question.id, question.domain, str(answer.value) in question.pass_values, answer.value)
+    return GateResult(question.id, question.domain, type_of(question).gate_passes(question, answer.value), answer.value)
 
 
 # --- bands ----------------------------------------------------------------------------------------

@@ -10,36 +10,21 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from ..core.definitions import Question
-
-CHOICE_TYPES = frozenset({"yes_no", "single_choice", "maturity"})
+from .widgets import widget_of
 
 
 def field_name(question: Question) -> str:
     return f"q_{question.id}"
 
 
-def _answer_field(question: Question) -> Field | None:
-    choices = [SelectChoice(choice.value, choice.value) for choice in question.choices]
-    if question.type in CHOICE_TYPES:
-        return RadioField(choices=choices, validate_choice=False)
-    if question.type == "multi_choice":
-        return SelectMultipleField(choices=choices, validate_choice=False)
-    if question.type == "long_text":
-        return TextAreaField()
-    if question.type == "document":
-        return None
-    return StringField()
-
-
 def make_section_form(questions: list[Question]) -> type[FlaskForm]:
     """Build the form class for these questions (a new class each call: fields never leak between requests)."""
     attributes: dict[str, Any] = {"active_seconds": HiddenField(default="0")}
     for question in questions:
-        field = _answer_field(question)
+        field = widget_of(question).field(question)
         if field is not None:
             attributes[field_name(question)] = field
         if question.allow_na:

@@ -1,0 +1,384 @@
+"""Reading and checking a definitions folder: domains, tiers, profiles, the bank and every questionnaire.
+
+A library is a folder: `domains.yaml`, `tiers.yaml`, `profiles.yaml`, a question bank under `bank/` and one file
+per questionnaire. Every problem found is reported with its file, line and question id, all at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..questions import TYPES
+from ..vocabulary import DIRECTIONS, EVIDENCE_LEVELS, PARTNER_ROLES
+from ..yamlfile import LinedDict
+from .fields import (
+    Context,
+    DefinitionError,
+    Problem,
+    ProblemSink,
+    as_lined,
+    check_keys,
+    display_path,
+    is_identifier,
+    is_question_id,
+    read_boolean,
+    read_entries,
+    read_file,
+    read_mapping,
+    read_names,
+    read_number,
+    read_text,
+)
+from .model import Domain, Library, Profile, Question, Questionnaire, Section, Tier
+from .question_reader import build_question, read_applicability
+
+# --- reading a library ----------------------------------------------------------------------------
+
+LIBRARY_FILES = ("domains.yaml", "tiers.yaml", "profiles.yaml")
+BANK_FOLDER = "bank"
+
+
+def load_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> Library:
+    """Read and check a definitions folder (and any extra questionnaire files); raise DefinitionError."""
+    library, problems = check_library(root, extra_files)
+    if problems:
+        raise DefinitionError(problems)
+    return library
+
+
+def check_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> tuple[Library, list[Problem]]:
+    """Read a definitions folder and return what could be built together with every problem found."""
+    root = Path(root)
+    problems: list[Problem] = []
+    domains = _read_domains(root / "domains.yaml", problems)
+    tiers = _read_tiers(root / "tiers.yaml", problems)
+    context = Context(domains=domains, tiers=tiers, bank={})
+    for path in sorted((root / BANK_FOLDER).glob("*.yaml")):
+        _read_bank(path, context, problems)
+    files = [path for path in sorted(root.glob("*.yaml")) if path.name not in LIBRARY_FILES]
+    for extra in extra_files:
+        extra = Path(extra)
+        if extra.resolve() not in {path.resolve() for path in files}:
+            files.append(extra)
+    questionnaires: dict[str, Questionnaire] = {}
+    for path in files:
+        raw = read_file(path, problems)
+        if raw is None:
+            continue
+        questionnaire = build_questionnaire(raw, ProblemSink(display_path(path), problems), context)
+        if questionnaire is None:
+            continue
+        if questionnaire.id in questionnaires:
+            ProblemSink(display_path(path), problems).add(
+                raw.line,
+                f"questionnaire id {questionnaire.id!r} is already used by {questionnaires[questionnaire.id].source}",
+            )
+            continue
+        questionnaires[questionnaire.id] = questionnaire
+    _check_mirrors(questionnaires, problems)
+    profiles = _read_profiles(root / "profiles.yaml", context, problems) if (root / "profiles.yaml").exists() else ()
+    library = Library(domains=domains, tiers=tiers, bank=context.bank, questionnaires=questionnaires, profiles=profiles)
+    return library, sorted(set(problems))
+
+
+def questionnaire_from_data(data: Mapping[str, Any]) -> Questionnaire:
+    """Rebuild a questionnaire from its snapshot (see `questionnaire_to_data`); raise DefinitionError."""
+    problems: list[Problem] = []
+    questionnaire = build_questionnaire(as_lined(data), ProblemSink("snapshot", problems), Context())
+    if problems or questionnaire is None:
+        raise DefinitionError(problems)
+    return questionnaire
+
+
+
+# --- domains, tiers, bank -------------------------------------------------------------------------
+
+
+def _read_domains(path: Path, problems: list[Problem]) -> dict[str, Domain]:
+    raw = read_file(path, problems)
+    sink = ProblemSink(display_path(path), problems)
+    domains: dict[str, Domain] = {}
+    if raw is None:
+        return domains
+    check_keys(raw, {"domains"}, sink, "file")
+    for number, entry in enumerate(read_entries(raw, "domains", sink), start=1):
+        check_keys(entry, {"id", "title", "description", "role", "keywords"}, sink, "domain")
+        domain_id = entry.get("id")
+        if not is_question_id(domain_id):
+            sink.add(entry.line, "each domain needs an 'id' of letters, digits and underscores")
+            continue
+        if domain_id in domains:
+            sink.add(entry.line, f"domain {domain_id!r} is defined twice")
+        role = entry.get("role")
+        if role is not None and role not in PARTNER_ROLES:
+            sink.add(entry.line_of("role"), f"unknown partner role {role!r} (allowed: {', '.join(PARTNER_ROLES)})")
+        title = read_text(entry, "title", sink, domain_id)
+        description = read_text(entry, "description", sink, domain_id)
+        keywords = tuple(word.lower() for word in read_names(entry, "keywords", sink, None, domain_id))
+        if title and description:
+            domains[domain_id] = Domain(domain_id, number, title, description, role, keywords)
+    return domains
+
+
+def _read_tiers(path: Path, problems: list[Problem]) -> dict[str, Tier]:
+    raw = read_file(path, problems)
+    sink = ProblemSink(display_path(path), problems)
+    tiers: dict[str, Tier] = {}
+    if raw is None:
+        return tiers
+    check_keys(raw, {"tiers"}, sink, "file")
+    for entry in read_entries(raw, "tiers", sink):
+        allowed = {"id", "title", "when", "max_items", "max_minutes", "max_documents", "evidence"}
+        check_keys(entry, allowed, sink, "tier")
+        tier_id = entry.get("id")
+        if not is_question_id(tier_id):
+            sink.add(entry.line, "each tier needs an 'id'")
+            continue
+        title, when = read_text(entry, "title", sink, tier_id), read_text(entry, "when", sink, tier_id)
+        limits = [read_number(entry, key, sink, tier_id) for key in ("max_items", "max_minutes", "max_documents")]
+        evidence = entry.get("evidence", "E0")
+        if evidence not in EVIDENCE_LEVELS:
+            sink.add(entry.line_of("evidence"), f"'evidence' must be one of {', '.join(EVIDENCE_LEVELS)}", tier_id)
+        if any(limit is None for limit in limits):
+            sink.add(entry.line, "max_items, max_minutes and max_documents are all required", tier_id)
+        elif title and when:
+            items, minutes, documents = limits
+            tiers[tier_id] = Tier(tier_id, title, when, int(items), float(minutes), int(documents), evidence)
+    return tiers
+
+
+def _read_profiles(path: Path, context: Context, problems: list[Problem]) -> tuple[Profile, ...]:
+    raw = read_file(path, problems)
+    if raw is None:
+        return ()
+    sink = ProblemSink(display_path(path), problems)
+    check_keys(raw, {"profiles"}, sink, "file")
+    profiles = []
+    for entry in read_entries(raw, "profiles", sink):
+        check_keys(entry, {"id", "title", "applies_to", "weights"}, sink, "profile")
+        profile_id = entry.get("id")
+        title = read_text(entry, "title", sink, profile_id)
+        weights = read_mapping(entry.get("weights"), sink, entry.line_of("weights"), "'weights'", profile_id)
+        if not is_question_id(profile_id) or title is None or weights is None:
+            sink.add(entry.line, "each profile needs an 'id', a 'title' and 'weights'", profile_id)
+            continue
+        for domain, weight in weights.items():
+            if context.domains is not None and domain not in context.domains:
+                sink.add(weights.line_of(domain), f"unknown domain {domain!r}", profile_id)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+                sink.add(weights.line_of(domain), f"the weight of {domain!r} must be a positive number", profile_id)
+        valid = tuple(
+            (domain, float(weight))
+            for domain, weight in weights.items()
+            if isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0
+        )
+        profiles.append(Profile(profile_id, title, read_applicability(entry, sink, context, profile_id), valid))
+    return tuple(profiles)
+
+
+def _read_bank(path: Path, context: Context, problems: list[Problem]) -> None:
+    raw = read_file(path, problems)
+    if raw is None:
+        return
+    sink = ProblemSink(display_path(path), problems)
+    check_keys(raw, {"items"}, sink, "bank file")
+    assert context.bank is not None
+    for entry in read_entries(raw, "items", sink):
+        question = build_question(entry, sink, context, base=None, in_bank=True)
+        if question is None:
+            continue
+        if question.id in context.bank:
+            sink.add(entry.line, "bank id is defined twice (bank ids are unique across the bank)", question.id)
+            continue
+        context.bank[question.id] = dataclasses.replace(question, bank=question.id)
+
+
+
+# --- questionnaires -------------------------------------------------------------------------------
+
+QUESTIONNAIRE_KEYS = frozenset(
+    {
+        "id",
+        "version",
+        "direction",
+        "title",
+        "purpose",
+        "visible_to",
+        "counterpart",
+        "mirrors_domains",
+        "mandated_by",
+        "anonymous",
+        "sections",
+        "provenance",
+    }
+)
+
+
+def build_questionnaire(raw: LinedDict, sink: ProblemSink, context: Context) -> Questionnaire | None:
+    """Build one questionnaire from its parsed file, adding every problem to `sink`."""
+    check_keys(raw, QUESTIONNAIRE_KEYS, sink, "questionnaire")
+    questionnaire_id = raw.get("id")
+    if not is_identifier(questionnaire_id):
+        sink.add(raw.line, "the questionnaire needs an 'id' of letters, digits, '-' and '_'")
+        return None
+    version = raw.get("version")
+    if isinstance(version, int) and not isinstance(version, bool):
+        version = str(version)
+    if not isinstance(version, str) or not version.strip():
+        sink.add(raw.line_of("version"), "'version' must be given as quoted text, e.g. version: '2026.1'")
+    direction = raw.get("direction")
+    if direction not in DIRECTIONS:
+        sink.add(raw.line_of("direction"), f"'direction' must be one of {', '.join(DIRECTIONS)}")
+    title, purpose = read_text(raw, "title", sink), read_text(raw, "purpose", sink)
+    visible_to = read_text(raw, "visible_to", sink)
+    mandated_by = raw.get("mandated_by")
+    if mandated_by is not None and not isinstance(mandated_by, str):
+        sink.add(raw.line_of("mandated_by"), "'mandated_by' must be the funder's name")
+        mandated_by = None
+    counterpart = raw.get("counterpart")
+    mirrors_domains = read_names(raw, "mirrors_domains", sink, context.domains, None)
+    if mirrors_domains and not counterpart:
+        sink.add(raw.line_of("mirrors_domains"), "'mirrors_domains' needs a 'counterpart' questionnaire")
+    sections = _sections(raw, sink, context, mandated_by)
+    _check_conditions(sections, sink)
+    if not (isinstance(version, str) and direction in DIRECTIONS and title and purpose and visible_to and sections):
+        return None
+    return Questionnaire(
+        id=questionnaire_id,
+        version=version,
+        direction=direction,
+        title=title,
+        purpose=purpose,
+        visible_to=visible_to,
+        sections=sections,
+        counterpart=counterpart,
+        mirrors_domains=mirrors_domains,
+        mandated_by=mandated_by,
+        anonymous=read_boolean(raw, "anonymous", sink, None),
+        provenance=_provenance(raw, sink),
+        source=sink.file,
+    )
+
+
+def _provenance(raw: LinedDict, sink: ProblemSink) -> tuple[tuple[str, str], ...]:
+    value = raw.get("provenance")
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        sink.add(raw.line_of("provenance"), "'provenance' must be a mapping (funder, source, sha256, imported_at)")
+        return ()
+    return tuple((str(key), str(item)) for key, item in value.items())
+
+
+def _sections(raw: LinedDict, sink: ProblemSink, context: Context, mandated_by: str | None) -> tuple[Section, ...]:
+    sections: list[Section] = []
+    section_ids: set[str] = set()
+    question_ids: set[str] = set()
+    for entry in read_entries(raw, "sections", sink):
+        check_keys(entry, {"id", "title", "purpose", "applies_to", "questions"}, sink, "section")
+        section_id = entry.get("id")
+        if not is_question_id(section_id):
+            sink.add(entry.line, "each section needs an 'id' of letters, digits and underscores")
+            continue
+        if section_id in section_ids:
+            sink.add(entry.line, f"section id {section_id!r} is used twice")
+        section_ids.add(section_id)
+        questions: list[Question] = []
+        for item in read_entries(entry, "questions", sink):
+            question = _questionnaire_question(item, sink, context)
+            if question is None:
+                continue
+            if question.id in question_ids:
+                sink.add(item.line, "duplicate question id", question.id)
+                continue
+            question_ids.add(question.id)
+            if mandated_by and not question.mandated_by:
+                question = dataclasses.replace(question, mandated_by=mandated_by)
+            questions.append(question)
+        title = read_text(entry, "title", sink)
+        if title is not None:
+            sections.append(
+                Section(
+                    id=section_id,
+                    title=title,
+                    questions=tuple(questions),
+                    purpose=read_text(entry, "purpose", sink, required=False),
+                    applies_to=read_applicability(entry, sink, context, None),
+                    line=entry.line,
+                )
+            )
+    return tuple(sections)
+
+
+def _questionnaire_question(raw: LinedDict, sink: ProblemSink, context: Context) -> Question | None:
+    bank_id = raw.get("use")
+    if bank_id is None:
+        return build_question(raw, sink, context, base=None)
+    if context.bank is None:  # a snapshot: the bank item is already written out in full
+        question = build_question(raw, sink, context, base=None)
+        return dataclasses.replace(question, bank=bank_id) if question else None
+    base = context.bank.get(bank_id)
+    if base is None:
+        sink.add(raw.line_of("use"), f"no bank item {bank_id!r} in the question bank", raw.get("id", bank_id))
+        return None
+    return build_question(raw, sink, context, base=base)
+
+
+def _check_conditions(sections: tuple[Section, ...], sink: ProblemSink) -> None:
+    """Every show_if names earlier questions only, and compares choice questions with their own choices."""
+    questions = [question for section in sections for question in section.questions]
+    positions = {question.id: index for index, question in enumerate(questions)}
+    for index, question in enumerate(questions):
+        if question.show_if is None:
+            continue
+        for name in sorted(question.show_if.names()):
+            if name not in positions:
+                sink.add(question.line, f"show_if names unknown question {name!r}", question.id)
+            elif positions[name] >= index:
+                sink.add(question.line, f"show_if names {name!r}, which is not asked before this question", question.id)
+        for name, value in question.show_if.selections():
+            target = questions[positions[name]] if name in positions else None
+            if target is None or not target.choices or TYPES[target.type].compares_as_number:
+                continue
+            if target.choice(str(value)) is None:
+                values = ", ".join(choice.value for choice in target.choices)
+                sink.add(
+                    question.line,
+                    f"show_if compares {name!r} with {value!r}, which is not one of its choices ({values})",
+                    question.id,
+                )
+
+
+def _check_mirrors(questionnaires: Mapping[str, Questionnaire], problems: list[Problem]) -> None:
+    """A `mirror` names a question of the counterpart; mirrored domains are covered question by question."""
+    for questionnaire in questionnaires.values():
+        sink = ProblemSink(questionnaire.source, problems)
+        counterpart = questionnaires.get(questionnaire.counterpart) if questionnaire.counterpart else None
+        if questionnaire.counterpart and counterpart is None:
+            sink.add(1, f"counterpart questionnaire {questionnaire.counterpart!r} does not exist")
+        counterpart_ids = {question.id for question in counterpart.questions} if counterpart else set()
+        for question in questionnaire.questions:
+            if question.mirror is None:
+                continue
+            if counterpart is None:
+                sink.add(
+                    question.line,
+                    f"mirror {question.mirror!r} has no counterpart questionnaire to point into",
+                    question.id,
+                )
+            elif question.mirror not in counterpart_ids:
+                sink.add(
+                    question.line, f"mirror {question.mirror!r} is not a question of {counterpart.id!r}", question.id
+                )
+        if counterpart is not None and questionnaire.mirrors_domains:
+            mirrored = {question.mirror for question in questionnaire.questions}
+            for question in counterpart.questions:
+                if question.domain in questionnaire.mirrors_domains and question.id not in mirrored:
+                    sink.add(
+                        1,
+                        f"{counterpart.id!r} asks {question.id!r} ({question.domain}) but nothing here mirrors it",
+                    )
+
