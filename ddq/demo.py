@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .core.definitions import Library, Question, Questionnaire, Scope
+from .core.questions import type_of
 from .library import current_library
 from .store import operations as ops
 from .store.models import Assessment, Organisation, Partnership, User
@@ -282,44 +283,7 @@ def _answer_all(
 
 def _demo_value(question: Question, level: float, rng: random.Random) -> Any:
     """A plausible answer for an organisation whose capacity is around `level`."""
-    target = min(4.0, max(1.0, rng.gauss(level, 0.7)))
-    if question.type == "maturity":
-        return round(target)
-    if question.type == "yes_no":
-        if question.gate:
-            return "yes" if rng.random() < 0.95 else "no"
-        return rng.choice(["yes", "no"]) if not question.scored else _nearest(question, target).value
-    if question.type == "single_choice":
-        return _nearest(question, target).value if question.scored else rng.choice(question.choices).value
-    if question.type == "multi_choice":
-        return [
-            choice.value for choice in rng.sample(question.choices, k=rng.randint(1, min(3, len(question.choices))))
-        ]
-    if question.type == "rating":
-        low, high = int(question.minimum or 0), int(question.maximum or 10)
-        return min(high, max(low, round(low + (high - low) * (target - 1) / 3 + rng.uniform(-1, 1))))
-    if question.type in {"number", "money", "percent"}:
-        return {"money": rng.randint(50, 5_000) * 1_000, "percent": rng.randint(5, 60)}.get(
-            question.type, rng.randint(0, 30)
-        )
-    if question.type == "date":
-        return dt.date(2026, rng.randint(1, 10), rng.randint(1, 28)).isoformat()
-    if question.type in {"short_text", "long_text"}:
-        return _DEMO_TEXT[rng.randrange(len(_DEMO_TEXT))]
-    return None  # documents: the demo ships no files
-
-
-def _nearest(question: Question, target: float):
-    scored = [choice for choice in question.choices if choice.score is not None]
-    return min(scored, key=lambda choice: abs(choice.score - target))
-
-
-_DEMO_TEXT = (
-    "Set out in our annual report; we are happy to talk it through.",
-    "We agree this with each partner at the start and review it every year.",
-    "Handled by our director with the board's finance committee.",
-    "Described in the policy shared last year; an update is under way.",
-)
+    return type_of(question).sample(question, min(4.0, max(1.0, rng.gauss(level, 0.7))), rng)
 
 
 def _second_cycle(session: Session, library: Library, admin: User) -> None:

@@ -109,10 +109,6 @@ class QuestionType:
             return "; ".join(f"{choice.value} = {choice.label.get(language)}" for choice in question.choices)
         return self.hint
 
-    def from_cell(self, question: Any, text: str) -> Any:
-        """The raw answer that a spreadsheet cell holds, choice labels turned into choice values."""
-        return _choice_value(question, text) if question.choices else text.strip()
-
     def xlsform(self, question: Any, list_name: str) -> str:
         """The XLSForm `type` cell for a question of this type."""
         return f"select_one {list_name}" if question.choices else self.xlsform_type
@@ -209,9 +205,6 @@ class MultiChoice(QuestionType):
 
     def answer_hint(self, question: Any, language: str) -> str:
         return super().answer_hint(question, language) + " (several: a; b)"
-
-    def from_cell(self, question: Any, text: str) -> Any:
-        return [_choice_value(question, part) for part in text.split(";") if part.strip()]
 
     def xlsform(self, question: Any, list_name: str) -> str:
         return f"select_multiple {list_name}"
@@ -402,9 +395,9 @@ class Email(ShortText):
 
     name = "email"
     default_minutes = 0.5
-    xlsform_names = ("email",)
     synonyms = ("email", "e-mail", "email address", "courriel", "correo electronico", "correo", "e-mail address")
     hint = "name@example.org"
+    xlsform_names = ()
     max_length = 254
     _shape = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -467,10 +460,17 @@ def type_for_xlsform(xlsform_name: str) -> str | None:
     return next((kind.name for kind in TYPES.values() if xlsform_name in kind.xlsform_names), None)
 
 
-def type_for_word(word: str) -> str | None:
-    """The ddq type that a spreadsheet's type column means (`word` normalised: lower case, no accents), or None."""
-    compact = re.sub(r"\s*/\s*", "/", word.strip().lower())
-    return next((kind.name for kind in TYPES.values() if compact in kind.synonyms), None)
+def type_with_appearance(type_name: str, appearance: str) -> str:
+    """The type that an XLSForm `appearance` makes of `type_name` (text with "multiline" is long text)."""
+    xlsform_type = TYPES[type_name].xlsform_type
+    return next(
+        (
+            kind.name
+            for kind in TYPES.values()
+            if kind.xlsform_appearance == appearance and kind.xlsform_type == xlsform_type
+        ),
+        type_name,
+    )
 
 
 def summarise(question: Any, values: Sequence[Any], language: str = "en") -> str:
@@ -523,23 +523,6 @@ def _choice_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-def _choice_value(question: Any, text: str) -> str:
-    """A choice's value from its value or its label in any language, case and accents aside."""
-    key = _folded(text)
-    for choice in question.choices:
-        labels = (choice.label.get(language) for language in choice.label.languages)
-        if _folded(choice.value) == key or any(_folded(label) == key for label in labels):
-            return choice.value
-    return text.strip()
-
-
-def _folded(text: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", str(text).strip().lower())
-    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).split())
 
 
 def _nearest(question: Any, level: float) -> Any:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..core.conditions import Compare, Literal, Name
 from ..core.definitions import Questionnaire, Scope
-from ..core.questions import SCORE_MAX, SCORE_MIN
+from ..core.questions import SCORE_MAX, SCORE_MIN, type_of
 from ..core.scoring import BANDS, PRIORITY_BELOW, STRENGTH_FROM, SUFFICIENT_FOR_STAGE_FROM
 
 STATUSES = ("gate", "not_scored", "hidden", "not_applicable", "unanswered", "unknown", "scored")
@@ -43,7 +43,7 @@ def _catalogue(questionnaires: Mapping[str, Questionnaire], scopes: Mapping[str,
                         question.gate,
                         question.scored,
                         question.show_if is not None,
-                        question.type == "multi_choice",
+                        type_of(question).is_multiple,
                     )
                 )
     return pd.DataFrame(
