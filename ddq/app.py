@@ -34,12 +34,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
     from .store import models  # noqa: F401 - registers the tables with the metadata
-    from .web import auth, burden, errors, i18n, imports, reports, respond, staff, views
+    from .web import auth, burden, errors, i18n, imports, reports, respond, staff, unit_of_work, views
 
     babel.init_app(app, locale_selector=i18n.display_language)
     for blueprint in (views.bp, auth.bp, i18n.bp, respond.bp, staff.bp, reports.bp, imports.bp, burden.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    unit_of_work.register(app)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     return app

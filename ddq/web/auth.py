@@ -103,7 +103,6 @@ def invitation(token: str):
         return _invitation_refused(_("This invitation has expired. Ask the institute for a new link.")), 410
     if invitation.used_at is None:
         invitation.used_at = utcnow()
-        db.session.commit()
     login_user(invitation.user)
     if invitation.assessment_id:
         return redirect(url_for("respond.assessment", assessment_id=invitation.assessment_id))
@@ -126,7 +125,6 @@ def set_password():
     form = PasswordForm()
     if form.validate_on_submit():
         current_user.password_hash = generate_password_hash(form.password.data)
-        db.session.commit()
         flash(_("Your password is set. Next time, sign in with your e-mail and this password."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)

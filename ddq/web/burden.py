@@ -116,6 +116,5 @@ def respond_to_comment(assessment_id: int):
         assessment.burden_response = text[:4000]
         assessment.burden_response_at = utcnow()
         ops.log(db.session, "burden.response", assessment, current_user)
-        db.session.commit()
         flash(_("Response published to the partner."), "success")
     return redirect(url_for("burden.partner", partner_id=assessment.respondent_id))

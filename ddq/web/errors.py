@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from ..extensions import db
+
+#: What a person reads after a failure on the server: the request was rolled back, so nothing it sent was kept.
+NOT_SAVED = (
+    "Something went wrong on our side, and what you sent with this page was not saved. "
+    "Go back, check your answers and try again; if it happens again, tell the institute."
+)
+
+#: What a person reads when a request is over the size limits (413); nothing of it was kept.
+TOO_LARGE = (
+    "What you sent is larger than ddq accepts: at most {upload} MB in all, {form} MB of text in one field "
+    "and {fields} fields in one form. Nothing was saved."
+)
 
 
 def register(app: Flask) -> None:
@@ -22,18 +34,23 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    return render_template("error.html", code=code, title=error.name, message=error.description), code
+    if code >= 500:
+        return _server_error(code)
+    message = error.description
+    if code == 413 and message == RequestEntityTooLarge.description:  # werkzeug's own words say neither what nor how much
+        message = TOO_LARGE.format(
+            upload=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+            form=current_app.config["MAX_FORM_MEMORY_SIZE"] // (1024 * 1024),
+            fields=current_app.config["MAX_FORM_PARTS"],
+        )
+    return render_template("error.html", code=code, title=error.name, message=message), code
 
 
 def _unexpected_error(error: Exception) -> tuple[str, int]:
-    db.session.rollback()
-    from flask import current_app
-
     current_app.logger.exception("unexpected error")
-    fallback = InternalServerError()
-    return render_template(
-        "error.html",
-        code=500,
-        title=fallback.name,
-        message="Something went wrong on our side. Nothing you sent was lost; please try again.",
-    ), 500
+    return _server_error()
+
+
+def _server_error(code: int = 500) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("error.html", code=code, title=InternalServerError().name, message=NOT_SAVED), code

@@ -97,7 +97,6 @@ def confirm(token: str):
     (_pending_folder() / token).unlink(missing_ok=True)
     (_pending_folder() / f"{token}.json").unlink(missing_ok=True)
     ops.log(db.session, "template.import", current_user, current_user, file=form["name"], definition=path.name)
-    db.session.commit()
     flash(_("Imported as %(name)s.", name=path.name), "success")
     return redirect(url_for("imports.upload"))
 
@@ -142,7 +141,6 @@ def upload_offline(assessment_id: int):
             applied += 1
         if assessment.status == "sent":
             ops.change_status(db.session, assessment, "in_progress", current_user)
-        db.session.commit()
         flash(_("%(n)d answers saved from the spreadsheet.", n=applied), "success")
         return redirect(url_for("respond.assessment", assessment_id=assessment.id))
     upload = request.files.get("spreadsheet")

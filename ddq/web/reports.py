@@ -118,7 +118,6 @@ def action_plan(assessment_id: int):
             ops.replace_action_plan(db.session, assessment, rows, current_user)
             if request.form.get("publish"):
                 ops.publish_report(db.session, assessment, current_user)
-            db.session.commit()
             flash(
                 _("Report published to the partner.") if request.form.get("publish") else _("Action plan saved."),
                 "success",

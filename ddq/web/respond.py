@@ -152,7 +152,6 @@ def section(assessment_id: int, section_id: str):
             abort(403)
         # the form is only bound to read a post; pages are rendered by the project's own macros (faster)
         problems = _save_section(assessment, current.id, applicable, make_section_form(applicable)())
-        db.session.commit()
         if problems:
             flash(_("Saved. Some answers need another look: they are kept as you typed them."), "warning")
         else:
@@ -279,7 +278,6 @@ def submit(assessment_id: int):
     if comment:
         assessment.burden_comment = comment[:4000]
     ops.change_status(db.session, assessment, "submitted", current_user)
-    db.session.commit()
     flash(_("Submitted. Thank you: the institute will review your answers and send you the results."), "success")
     return redirect(url_for("respond.assessment", assessment_id=assessment.id))
 
@@ -296,7 +294,6 @@ def assign(assessment_id: int):
     if user_id and (colleague is None or colleague.organisation_id != assessment.respondent_id):
         abort(400)
     ops.assign_section(db.session, assessment, section_id, colleague, current_user)
-    db.session.commit()
     flash(_("Section assignment saved."), "success")
     return redirect(url_for("respond.assessment", assessment_id=assessment.id))
 

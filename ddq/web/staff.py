@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from functools import partial
 from pathlib import Path
 from smtplib import SMTPException
 
@@ -42,6 +43,7 @@ from ..store.queries import answers_by_question, carried_ids, scope_of
 from . import access
 from .auth import invitation_url
 from .i18n import LANGUAGE_NAMES
+from .unit_of_work import after_commit
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -144,7 +146,6 @@ def new_partner():
             db.session.rollback()
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Partner added."), "success")
             return redirect(url_for("staff.new_partnership", partner_id=partner.id))
     return render_template("staff/form.html", form=form, title=_("New partner"))
@@ -179,7 +180,6 @@ def new_partnership(partner_id: int):
             review_cycle_months=form.review_cycle_months.data,
             actor=current_user,
         )
-        db.session.commit()
         return redirect(url_for("staff.new_request", partnership_id=partnership.id))
     return render_template("staff/form.html", form=form, title=_("New partnership with %(name)s", name=partner.name))
 
@@ -254,7 +254,6 @@ def _send_request(partnership: Partnership, questionnaire, form: RequestForm, re
             "success",
         )
     sent = _invite_respondents(assessment)
-    db.session.commit()
     flash(_("Request sent to %(count)d people.", count=sent), "success")
     return redirect(url_for("staff.review", assessment_id=assessment.id))
 
@@ -282,18 +281,20 @@ def _invite_respondents(assessment: Assessment) -> int:
                 link=invitation_url(invitation),
             )
             subject = questionnaire.title.get(person.language)
-        try:
-            send_mail(person.email, subject, body)
-        except (OSError, SMTPException) as error:
-            current_app.logger.warning("invitation to %s not sent: %s", person.email, error)
-            flash(
-                _(
-                    "The e-mail to %(email)s could not be sent; the request is saved, send it again later.",
-                    email=person.email,
-                ),
-                "warning",
-            )
+        # sent once the invitation is stored: a link must never point to an invitation that was rolled back
+        after_commit(partial(_send_invitation, person.email, subject, body))
     return len(people)
+
+
+def _send_invitation(email: str, subject: str, body: str) -> None:
+    try:
+        send_mail(email, subject, body)
+    except (OSError, SMTPException) as error:
+        current_app.logger.warning("invitation to %s not sent: %s", email, error)
+        flash(
+            _("The e-mail to %(email)s could not be sent; the request is saved, send it again later.", email=email),
+            "warning",
+        )
 
 
 @bp.post("/assessments/<int:assessment_id>/invite")
@@ -301,7 +302,6 @@ def _invite_respondents(assessment: Assessment) -> int:
 def invite(assessment_id: int):
     assessment = access.assessment_for(assessment_id, access.can_review)
     count = _invite_respondents(assessment)
-    db.session.commit()
     flash(_("Invitation sent again to %(count)d people.", count=count), "success")
     return redirect(url_for("staff.review", assessment_id=assessment.id))
 
@@ -341,7 +341,6 @@ def review_answer(assessment_id: int, question_id: str):
     ops.set_evidence_level(db.session, answer, int(form.evidence_level.data), current_user)
     if form.body.data or form.action.data != "comment":
         ops.add_review_comment(db.session, answer, current_user, form.action.data, form.body.data or "")
-    db.session.commit()
     flash(_("Review saved."), "success")
     return redirect(url_for("staff.review", assessment_id=assessment.id, _anchor=f"q-{question_id}"))
 
@@ -358,7 +357,6 @@ def decide(assessment_id: int):
     except ops.StoreError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.review", assessment_id=assessment.id))
-    db.session.commit()
     flash(
         _("Changes requested: the partner can edit again.") if decision == "changes_requested" else _("Accepted."),
         "success",
@@ -388,7 +386,6 @@ def start_disclosure():
             actor=current_user,
         )
         ops.change_status(db.session, open_one, "sent", current_user)
-        db.session.commit()
     return redirect(url_for("respond.assessment", assessment_id=open_one.id))
 
 
