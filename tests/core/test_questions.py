@@ -62,3 +62,87 @@ def test_burden_defaults_follow_the_methodology():
     minutes = {name: kind.default_minutes for name, kind in TYPES.items()}
     assert minutes["yes_no"] == 0.25 and minutes["maturity"] == 1 and minutes["money"] == 3
     assert minutes["short_text"] == 5 and minutes["long_text"] == 15 and minutes["document"] == 3
+
+
+# --- numbers are bounded before any arithmetic ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["1e999999999", "1e1000000", "-1e400", "1e-400", "9" * 4400, "NaN", "nan", "Infinity", "-inf", "sNaN", "1e16"],
+)
+@pytest.mark.parametrize("kind", ["number", "money", "percent"])
+def test_huge_tiny_and_non_finite_numbers_are_refused_at_once(kind, raw):
+    import time
+
+    started = time.process_time()
+    with pytest.raises(AnswerError, match="number"):
+        TYPES[kind].normalise(raw, question(kind))
+    assert time.process_time() - started < 0.5
+
+
+def test_large_but_sensible_numbers_still_pass():
+    assert TYPES["money"].normalise("125,000,000,000", question("money")) == 125_000_000_000
+    assert TYPES["number"].normalise("0.000001", question("number")) == pytest.approx(0.000001)
+
+
+# --- gates on a multiple choice -------------------------------------------------------------------
+
+POLICIES = (
+    Choice("safeguarding", Text.of(en="Safeguarding policy"), passes=True),
+    Choice("whistleblowing", Text.of(en="Whistle-blowing policy"), passes=True),
+    Choice("none", Text.of(en="None of these")),
+)
+
+
+@pytest.mark.parametrize(
+    ("rule", "selected", "passes"),
+    [
+        ("any", ["safeguarding"], True),
+        ("any", ["safeguarding", "none"], True),
+        ("any", ["none"], False),
+        ("all", ["safeguarding", "whistleblowing"], True),
+        ("all", ["safeguarding"], False),
+        ("all", ["none"], False),
+    ],
+)
+def test_a_multiple_choice_gate_follows_its_rule(rule, selected, passes):
+    from ddq.core.scoring import AnswerInput, gate_result
+
+    gate = question("multi_choice", choices=POLICIES, gate=True, gate_rule=rule)
+    assert gate_result(gate, AnswerInput(value=selected)).passed is passes
+
+
+# --- e-mail, the type added through the one-class route ---------------------------------------------
+
+
+def test_email_addresses_are_checked_and_their_domain_lower_cased():
+    assert TYPES["email"].normalise(" Focal.Point@Partner.ORG ", question("email")) == "Focal.Point@partner.org"
+    for bad in ("focal point@partner.org", "nobody", "a@b", "a@@b.org", "x" * 250 + "@b.org"):
+        with pytest.raises(AnswerError):
+            TYPES["email"].normalise(bad, question("email"))
+
+
+# --- every type says everything the rest of ddq asks of it ------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(TYPES))
+def test_every_type_answers_every_question_the_rest_of_ddq_asks(name):
+    import random
+
+    from ddq.core.questions import type_for_xlsform
+
+    kind = TYPES[name]
+    scale = {"minimum": 1, "maximum": 7} if kind.needs_scale else {}
+    choices = {
+        "choices": (Choice("1", Text.of(en="One"), 1.0), Choice("2", Text.of(en="Two"), 4.0))
+    } if kind.choices_from == "choices" else {}
+    asked = question(name, **scale, **choices)
+    assert kind.default_minutes > 0
+    sample = kind.sample(asked, 3.0, random.Random(1))
+    if not kind.is_document:
+        assert kind.normalise(sample, asked) == kind.normalise(kind.normalise(sample, asked), asked)
+        assert isinstance(kind.display(asked, kind.normalise(sample, asked), "fr"), str)
+    assert kind.answer_hint(asked, "en")
+    xlsform_type = kind.xlsform(asked, "list").split()[0]
+    assert xlsform_type in {"select_one", "select_multiple"} or type_for_xlsform(xlsform_type) is not None
