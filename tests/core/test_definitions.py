@@ -328,3 +328,37 @@ def test_profile_with_unknown_domain_or_bad_weight(library_copy):
     found = problems_in(library_copy, "profiles.yaml")
     assert any("unknown domain 'governanse'" in p.message for p in found)
     assert any("the weight of 'safeguarding' must be a positive number" in p.message for p in found)
+
+
+MULTI_GATE = """\
+- id: q1
+  type: multi_choice
+  text: Which policies do you have?
+  gate: true
+  choices:
+    - {value: safeguarding, label: Safeguarding, pass: true}
+    - {value: none, label: None of these}
+"""
+
+
+def test_a_gate_on_a_multiple_choice_needs_its_rule(library_copy):
+    write(library_copy, MULTI_GATE)
+    assert_problem(library_copy, 14, "q1", "needs 'gate_rule': any")
+
+
+def test_a_gate_rule_is_read_and_kept_in_the_snapshot(library_copy):
+    write(library_copy, MULTI_GATE + "  gate_rule: all\n")
+    question = load_library(library_copy).questionnaire("probe").question("q1")
+    assert question.gate_rule == "all"
+    again = questionnaire_from_data(questionnaire_to_data(load_library(library_copy).questionnaire("probe")))
+    assert again.question("q1").gate_rule == "all"
+
+
+def test_a_gate_rule_belongs_to_a_multiple_choice_gate(library_copy):
+    write(library_copy, MINIMAL + "  gate_rule: any\n")
+    assert_problem(library_copy, 15, "q1", "'gate_rule' belongs to a gate on a multiple choice")
+
+
+def test_bounds_belong_to_types_that_take_them(library_copy):
+    write(library_copy, "- id: q1\n  type: short_text\n  text: Name?\n  minimum: 3\n")
+    assert_problem(library_copy, 14, "q1", "a short_text question takes no 'minimum'")
