@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.cells import append_row
 from ..core.definitions import Question, Questionnaire, Scope
 from .intake import TemplateError, TemplateFile, TemplateProblem
 from .spreadsheet import normalise, read_sheets
@@ -53,7 +54,7 @@ def write_offline(questionnaire: Questionnaire, scope: Scope, answers: dict[str,
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    sheet.append(list(HEADERS))
+    append_row(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for section, question in questionnaire.applicable(scope):
@@ -61,7 +62,8 @@ def write_offline(questionnaire: Questionnaire, scope: Scope, answers: dict[str,
         current = (
             (answer.draft if answer is not None and answer.draft is not None else answer.value) if answer else None
         )
-        sheet.append(
+        append_row(
+            sheet,
             [
                 question.id,
                 section.title.get(language),
@@ -69,17 +71,18 @@ def write_offline(questionnaire: Questionnaire, scope: Scope, answers: dict[str,
                 _how(question, language),
                 _shown(current),
                 answer.comment if answer is not None and answer.comment else None,
-            ]
+            ],
         )
     for column, width in zip("ABCDEF", (22, 24, 70, 50, 30, 40), strict=True):
         sheet.column_dimensions[column].width = width
     notes = workbook.create_sheet("Read me")
-    notes.append([questionnaire.title.get(language)])
-    notes.append(
+    append_row(notes, [questionnaire.title.get(language)])
+    append_row(
+        notes,
         [
             "Fill the 'answer' column (and 'comment' if you like), then upload this file on the assessment's "
             "page. Do not change the 'id' column. You will see every change before it is saved."
-        ]
+        ],
     )
     buffer = io.BytesIO()
     workbook.save(buffer)

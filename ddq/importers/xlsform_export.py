@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from ..core.cells import append_row
 from ..core.conditions import Condition
 from ..core.definitions import Question, Questionnaire, Text
 from ..core.vocabulary import LANGUAGES
@@ -154,6 +155,6 @@ def _sheet(sheet, title: str, rows: list[dict[str, Any]]) -> None:
     columns: list[str] = []
     for row in rows:
         columns.extend(key for key in row if key not in columns)
-    sheet.append(columns)
+    append_row(sheet, columns)
     for row in rows:
-        sheet.append([row.get(column) for column in columns])
+        append_row(sheet, [row.get(column) for column in columns])  # text stays text, expressions too

@@ -92,9 +92,10 @@ def test_portfolio_exports_are_safe_to_open_in_a_spreadsheet(browser, data):
     assert "'=HYPERLINK(" in csv and "\n=HYPERLINK" not in csv and ",=HYPERLINK" not in csv
     with staff.get("/staff/portfolio.xlsx") as response:
         workbook = openpyxl.load_workbook(io.BytesIO(response.data))
-    cells = [cell.value for row in workbook.active.iter_rows() for cell in row]
-    assert '\'=HYPERLINK("http://evil.example","click")' in cells
-    assert not any(isinstance(cell, str) and cell.startswith("=") for cell in cells)
+    cells = [cell for row in workbook.active.iter_rows() for cell in row]
+    hostile = [cell for cell in cells if cell.value == '=HYPERLINK("http://evil.example","click")']
+    assert hostile and all(cell.data_type == "s" and cell.quotePrefix for cell in hostile)  # kept exactly, as text
+    assert not any(cell.data_type == "f" for cell in cells)
 
 
 def test_portfolio_pdf(browser):
