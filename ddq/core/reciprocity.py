@@ -1,7 +1,10 @@
 """Reciprocity: for each domain, what the institute asked of a partner and what it disclosed about itself.
 
-Parity holds in a domain when the institute has answered, about itself, at least every question it asked
-the partner there (matched through the disclosure's `mirror` ids).
+Parity is counted over what each side was actually shown: a question that skip logic hid from the partner was
+not asked, and one whose counterpart skip logic hid from the institute cannot be disclosed. Documents count too:
+for each document the partner was asked for, the institute must have supplied one with its counterpart answer.
+Scores are compared like with like: both sides over the same question pairs, and the institute's full
+disclosure is kept apart (`host_full_score`).
 """
 
 from __future__ import annotations
@@ -10,32 +13,40 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .definitions import Questionnaire, Scope
-from .scoring import AnswerInput, Scorecard
+from .definitions import Question, Questionnaire, Scope
+from .scoring import AnswerInput, Scorecard, given_values, is_shown
 
 
 @dataclass(frozen=True)
 class DomainParity:
     domain: str
+    #: Questions the partner was shown in the domain (its tier and roles, after skip logic).
     asked_items: int
     asked_documents: int
-    #: Questions asked of the partner that the institute has answered about itself.
+    #: Asked questions whose counterpart the institute answered about itself.
     disclosed_items: int
-    #: Documents the institute supplied among its mirrored answers' evidence requests.
+    #: Asked documents the institute supplied with its counterpart answers.
     disclosed_documents: int
     #: Questions the institute disclosed in the domain beyond those it asked.
     extra_disclosures: int
+    #: Both sides' scores over the same question pairs (`compared_items` of them).
     partner_score: float | None
     host_score: float | None
+    compared_items: int = 0
+    #: The institute's score over everything it disclosed in the domain.
+    host_full_score: float | None = None
+    #: Asked questions whose counterpart skip logic hid from the institute: they leave the count.
+    hidden_on_host_side: int = 0
 
     @property
     def parity(self) -> float:
-        """Share of asked questions the institute answered about itself (1.0 when nothing was asked)."""
-        return self.disclosed_items / self.asked_items if self.asked_items else 1.0
+        """Share of what was asked (questions and documents) that the institute disclosed; 1.0 if nothing was."""
+        asked = self.asked_items + self.asked_documents
+        return (self.disclosed_items + self.disclosed_documents) / asked if asked else 1.0
 
     @property
     def at_parity(self) -> bool:
-        return self.disclosed_items >= self.asked_items
+        return self.disclosed_items >= self.asked_items and self.disclosed_documents >= self.asked_documents
 
 
 @dataclass(frozen=True)
@@ -60,28 +71,45 @@ def reciprocity(
     host_answers: Mapping[str, AnswerInput],
     *,
     domains: Iterable[str],
+    partner_answers: Mapping[str, AnswerInput] | None = None,
     partner_scorecard: Scorecard | None = None,
     host_scorecard: Scorecard | None = None,
     host_documents: Mapping[str, Any] | None = None,
 ) -> Reciprocity:
-    """Compare what `asked` asks in `scope` with what the institute answered in `disclosure`."""
+    """Compare what `asked` asks in `scope` (after the partner's skip logic) with what the institute disclosed.
+
+    `partner_answers` drive the partner's skip logic (None: every question in scope counts as shown);
+    `host_documents` maps a disclosure question id to the documents supplied with it.
+    """
+    partner_given = given_values(partner_answers) if partner_answers is not None else None
+    host_given = given_values(host_answers)
     mirrored_by = {question.mirror: question for question in disclosure.questions if question.mirror}
-    asked_questions = [question for _, question in asked.applicable(scope)]
-    asked_ids = {question.id for question in asked_questions}
+    in_scope = [question for _, question in asked.applicable(scope)]
+    asked_questions = [q for q in in_scope if partner_given is None or is_shown(q, partner_given)]
+    in_scope_ids = {question.id for question in in_scope}
     documents = host_documents or {}
     rows = []
     for domain in domains:
-        in_domain = [question for question in asked_questions if question.domain == domain]
-        disclosed = [
-            mirrored_by[question.id]
-            for question in in_domain
-            if question.id in mirrored_by and _answered(host_answers.get(mirrored_by[question.id].id))
-        ]
+        in_domain, hidden_on_host = [], 0
+        pairs: list[tuple[Question, Question]] = []
+        for question in asked_questions:
+            if question.domain != domain:
+                continue
+            counterpart = mirrored_by.get(question.id)
+            if counterpart is not None and not is_shown(counterpart, host_given):
+                hidden_on_host += 1
+                continue
+            in_domain.append(question)
+            if counterpart is not None:
+                pairs.append((question, counterpart))
+        disclosed = [(mine, theirs) for mine, theirs in pairs if _answered(host_answers.get(theirs.id))]
+        documents_supplied = sum(1 for mine, theirs in disclosed if mine.asks_document and documents.get(theirs.id))
         extra = [
             question
             for question in disclosure.questions
             if question.domain == domain
-            and (question.mirror is None or question.mirror not in asked_ids)
+            and (question.mirror is None or question.mirror not in in_scope_ids)
+            and is_shown(question, host_given)
             and _answered(host_answers.get(question.id))
         ]
         if not in_domain and not extra:
@@ -92,18 +120,28 @@ def reciprocity(
                 asked_items=len(in_domain),
                 asked_documents=sum(question.asks_document for question in in_domain),
                 disclosed_items=len(disclosed),
-                disclosed_documents=sum(
-                    1 for question in disclosed if question.asks_document and documents.get(question.id)
-                ),
+                disclosed_documents=documents_supplied,
                 extra_disclosures=len(extra),
-                partner_score=_score(partner_scorecard, domain),
-                host_score=_score(host_scorecard, domain),
+                partner_score=_mean(partner_scorecard, {mine.id for mine, _ in pairs}),
+                host_score=_mean(host_scorecard, {theirs.id for _, theirs in pairs}),
+                compared_items=len(pairs),
+                host_full_score=_domain_score(host_scorecard, domain),
+                hidden_on_host_side=hidden_on_host,
             )
         )
     return Reciprocity(tuple(rows))
 
 
-def _score(scorecard: Scorecard | None, domain: str) -> float | None:
+def _mean(scorecard: Scorecard | None, question_ids: set[str]) -> float | None:
+    """The weighted mean of a scorecard's scored items among `question_ids` (the domain rule, on a subset)."""
+    if scorecard is None:
+        return None
+    items = [item for item in scorecard.items if item.question_id in question_ids and item.status == "scored"]
+    weight = sum(item.weight for item in items)
+    return sum(item.points for item in items) / weight if weight else None
+
+
+def _domain_score(scorecard: Scorecard | None, domain: str) -> float | None:
     if scorecard is None:
         return None
     found = [row for row in scorecard.domains if row.domain == domain]

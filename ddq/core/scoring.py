@@ -147,6 +147,19 @@ class Scorecard:
         return tuple(gate for gate in self.gates if gate.passed is False)
 
 
+# --- skip logic -----------------------------------------------------------------------------------
+
+
+def given_values(answers: Mapping[str, AnswerInput]) -> dict[str, Any]:
+    """The answers that skip logic reads: values by question id, N/A answers left out."""
+    return {question_id: answer.value for question_id, answer in answers.items() if not answer.not_applicable}
+
+
+def is_shown(question: Question, given: Mapping[str, Any]) -> bool:
+    """Whether skip logic shows the question, given the answers so far."""
+    return question.show_if is None or question.show_if.evaluate(dict(given))
+
+
 # --- items ----------------------------------------------------------------------------------------
 
 
@@ -260,12 +273,12 @@ def score_assessment(
     profile: Mapping[str, float] | None = None,
 ) -> Scorecard:
     """Score one assessment. `domains` gives the report order; `profile` the domain weights of the overall."""
-    given = {question_id: answer.value for question_id, answer in answers.items() if not answer.not_applicable}
+    given = given_values(answers)
     items: list[ItemScore] = []
     gates: list[GateResult] = []
     for _, question in questionnaire.applicable(scope):
         answer = answers.get(question.id)
-        shown = question.show_if is None or question.show_if.evaluate(given)
+        shown = is_shown(question, given)
         if question.gate and shown:
             gates.append(gate_result(question, answer))
         items.append(item_score(question, answer, shown))
