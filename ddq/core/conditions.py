@@ -13,12 +13,25 @@ Grammar (keywords are lower case)::
                 | "count_selected" "(" NAME ")"
     literal    := STRING | NUMBER | "true" | "false"
 
-A NAME is a question id; its value is the answer, or nothing when the question is unanswered or N/A.
-Comparisons with nothing are false, except `!=`, which is true; `in` with nothing is false.
+A NAME is a question id; its value is the answer, or nothing when the question is unanswered, N/A, blank
+text or a multi-choice with nothing selected. A value is nothing, a boolean, a number, a text or a list of
+texts (a multi-choice). The browser evaluates the same tree (`Condition.as_data`) in ddq.js with the same
+rules, and tests/e2e/test_condition_parity.py holds the two to identical results:
+
+- comparisons with nothing are false, except `!=`, which is true; `in` and `not in` with nothing are false;
+- a text that is a plain decimal number (``-12``, ``2.5``, ``1e3``; no spaces, commas or hex) compared with a
+  number is that number; all numbers compare as double-precision floats, as in the browser;
+- values of different kinds are not equal and not ordered: `true = 1` is false and `!=` is true;
+- texts order by code point; lists are equal when they hold the same items in the same order, and never
+  ordered; booleans order false before true;
+- `selected(q, 'v')` is true when the list q holds 'v', or when q is not a list and `q = 'v'` holds;
+- `count_selected(q)` is the size of the list q, else 1 when q is answered, else 0;
+- as a condition, a text is true only when it is "yes" or "true" (any case); a number when it is not 0.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -107,7 +120,7 @@ class Name:
     name: str
 
     def evaluate(self, answers: Answers) -> Any:
-        return answers.get(self.name)
+        return _value(answers, self.name)
 
     def names(self) -> frozenset[str]:
         return frozenset({self.name})
@@ -130,10 +143,10 @@ class Selected:
     value: str
 
     def evaluate(self, answers: Answers) -> bool:
-        answer = answers.get(self.name)
-        if isinstance(answer, (list, tuple, set, frozenset)):
+        answer = _value(answers, self.name)
+        if isinstance(answer, (list, tuple)):
             return self.value in answer
-        return answer is not None and str(answer) == self.value
+        return _compare("=", answer, self.value)
 
     def names(self) -> frozenset[str]:
         return frozenset({self.name})
@@ -144,8 +157,8 @@ class CountSelected:
     name: str
 
     def evaluate(self, answers: Answers) -> int:
-        answer = answers.get(self.name)
-        if isinstance(answer, (list, tuple, set, frozenset)):
+        answer = _value(answers, self.name)
+        if isinstance(answer, (list, tuple)):
             return len(answer)
         return 0 if answer is None else 1
 
@@ -160,13 +173,7 @@ class Compare:
     right: Node
 
     def evaluate(self, answers: Answers) -> bool:
-        left, right = _comparable(self.left.evaluate(answers), self.right.evaluate(answers))
-        if left is None or right is None:
-            return self.op == "!="
-        try:
-            return bool(_COMPARATORS[self.op](left, right))
-        except TypeError:
-            return self.op == "!="
+        return _compare(self.op, self.left.evaluate(answers), self.right.evaluate(answers))
 
     def names(self) -> frozenset[str]:
         return self.left.names() | self.right.names()
@@ -182,7 +189,7 @@ class In:
         value = self.operand.evaluate(answers)
         if value is None:
             return False
-        found = any(_comparable(value, option)[0] == _comparable(value, option)[1] for option in self.options)
+        found = any(_compare("=", value, option) for option in self.options)
         return found != self.negated
 
     def names(self) -> frozenset[str]:
@@ -217,7 +224,13 @@ Node = Literal | Name | Answered | Selected | CountSelected | Compare | In | Not
 
 
 def _is_answered(value: Any) -> bool:
-    return value not in (None, "", [], ())
+    return value is not None and not (isinstance(value, (str, list, tuple)) and len(value) == 0)
+
+
+def _value(answers: Answers, name: str) -> Any:
+    """The answer to question `name`, or None (nothing) when it is unanswered or blank."""
+    value = answers.get(name)
+    return value if _is_answered(value) else None
 
 
 def _truthy(value: Any) -> bool:
@@ -226,22 +239,58 @@ def _truthy(value: Any) -> bool:
     return bool(value) if value is not None else False
 
 
-def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
-    """Bring a number and a numeric string to numbers so that `${n} > 5` works on typed text."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left, right
-    if isinstance(left, (int, float)) and isinstance(right, str):
-        return left, _to_number(right)
-    if isinstance(right, (int, float)) and isinstance(left, str):
-        return _to_number(left), right
+#: A text that counts as a number when compared with one: a plain decimal, as the browser reads it too.
+_NUMERIC_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    return "other"
+
+
+def _as_float(value: int | float) -> float:
+    """Numbers compare as double-precision floats, as in the browser (a huge integer is an infinity)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _text_number(text: str) -> float | None:
+    return float(text) if _NUMERIC_TEXT.fullmatch(text) else None
+
+
+def _comparable(left: Any, right: Any) -> tuple[Any, Any] | None:
+    """The two values brought to one kind (a numeric text meets a number as a number), or None if they differ."""
+    kinds = (_kind(left), _kind(right))
+    if kinds == ("number", "text"):
+        number = _text_number(right)
+        return None if number is None else (_as_float(left), number)
+    if kinds == ("text", "number"):
+        number = _text_number(left)
+        return None if number is None else (number, _as_float(right))
+    if kinds[0] != kinds[1] or kinds[0] == "other":
+        return None
+    if kinds[0] == "number":
+        return _as_float(left), _as_float(right)
+    if kinds[0] == "list":
+        return list(left), list(right)
     return left, right
 
 
-def _to_number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+def _compare(op: str, left: Any, right: Any) -> bool:
+    """`left op right`: false with nothing or with values of different kinds, except `!=`, which is then true."""
+    pair = None if left is None or right is None else _comparable(left, right)
+    if pair is None or (op not in {"=", "==", "!="} and isinstance(pair[0], list)):
+        return op == "!="
+    return bool(_COMPARATORS[op](*pair))
 
 
 # --- the parser -----------------------------------------------------------------------------------

@@ -73,3 +73,48 @@ def test_error_points_at_the_character():
     with pytest.raises(ConditionError) as caught:
         parse("a = 1 and ; b")
     assert caught.value.position == 10
+
+
+@pytest.mark.parametrize(
+    ("source", "answers", "expected"),
+    [
+        # booleans are not numbers: `flag = 1` is not "flag is true"
+        ("flag = 1", {"flag": True}, False),
+        ("flag != 1", {"flag": True}, True),
+        ("true = 1", {}, False),
+        ("false < 1", {}, False),
+        ("true in [1, 2]", {}, False),
+        ("flag = true", {"flag": True}, True),
+        # an empty multi-choice or a blank text is nothing, as unanswered is
+        ("aud not in ['media']", {"aud": []}, False),
+        ("aud != 'media'", {"aud": []}, True),
+        ("note < 'b'", {"note": ""}, False),
+        ("note not in ['x']", {"note": ""}, False),
+        ("count_selected(note)", {"note": ""}, False),
+        ("count_selected(note) = 1", {"note": "text"}, True),
+        # lists are equal item by item, and never ordered
+        ("aud = aud2", {"aud": ["a", "b"], "aud2": ["a", "b"]}, True),
+        ("aud != aud2", {"aud": ["a"], "aud2": ["a", "b"]}, True),
+        ("aud < aud2", {"aud": ["a"], "aud2": ["b"]}, False),
+        ("aud >= aud2", {"aud": ["a"], "aud2": ["a"]}, False),
+        # only a plain decimal text is a number
+        ("note > 5", {"note": "1_000"}, False),
+        ("note > 5", {"note": "inf"}, False),
+        ("note != 5", {"note": "nan"}, True),
+        ("note = 16", {"note": "0x10"}, False),
+        ("' 5' = 5", {}, False),
+        ("note = 1000", {"note": "1e3"}, True),
+        ("note >= 2.5", {"note": "2.50"}, True),
+        # numbers compare as double-precision floats, as in the browser
+        ("n = 9007199254740992", {"n": 9007199254740993}, True),
+        ("n > 1", {"n": 10**400}, True),
+        # selected() on a single value means `=`
+        ("selected(n, '0.00001')", {"n": 0.00001}, True),
+        ("selected(level, '3')", {"level": 3}, True),
+        ("selected(level, '3.0')", {"level": 3}, True),
+        ("selected(note, '')", {"note": ""}, False),
+    ],
+)
+def test_one_meaning_with_the_browser(source, answers, expected):
+    """Rules the browser's copy of the evaluator (ddq.js) shares; see tests/e2e/test_condition_parity.py."""
+    assert parse(source).evaluate(answers) is expected

@@ -2,42 +2,72 @@
 (function () {
   "use strict";
 
-  // --- skip logic: the same tree the server evaluates (ddq.core.conditions.Condition.as_data) ---
+  // --- skip logic: the same tree the server evaluates (ddq.core.conditions.Condition.as_data), with the same
+  // rules (documented there and in docs/definitions.md); tests/e2e/test_condition_parity.py keeps the two equal.
+  var NUMERIC_TEXT = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+  // the characters Python's str.strip() removes, which the server applies to every typed answer
+  var SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  var EDGES = new RegExp("^[" + SPACE + "]+|[" + SPACE + "]+$", "g");
+  function strip(text) { return text.replace(EDGES, ""); }
   function isNone(v) { return v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0); }
-  function num(v) { return typeof v === "number" ? v : (typeof v === "string" && v.trim() !== "" && !isNaN(Number(v)) ? Number(v) : null); }
-  function comparable(a, b) {
-    if (typeof a === "boolean" || typeof b === "boolean") return [a, b];
-    if (typeof a === "number" && typeof b === "string") return [a, num(b)];
-    if (typeof b === "number" && typeof a === "string") return [num(a), b];
-    return [a, b];
+  function answer(values, id) {
+    var v = Object.prototype.hasOwnProperty.call(values, id) ? values[id] : null;
+    return isNone(v) ? null : v;
+  }
+  function kind(v) {
+    if (typeof v === "boolean" || typeof v === "number") return typeof v;
+    if (typeof v === "string") return "text";
+    return Array.isArray(v) ? "list" : "other";
+  }
+  function textNumber(text) { return NUMERIC_TEXT.test(text) ? Number(text) : null; }
+  function comparable(a, b) {  // both values as one kind, or null when their kinds differ
+    var ka = kind(a), kb = kind(b), n;
+    if (ka === "number" && kb === "text") { n = textNumber(b); return n === null ? null : [a, n]; }
+    if (ka === "text" && kb === "number") { n = textNumber(a); return n === null ? null : [n, b]; }
+    return ka !== kb || ka === "other" ? null : [a, b];
+  }
+  function order(a, b) {  // -1, 0 or 1; texts by code point, as Python orders them
+    if (typeof a !== "string") return a < b ? -1 : (a > b ? 1 : 0);
+    var i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      var x = a.codePointAt(i), y = b.codePointAt(j);
+      if (x !== y) return x < y ? -1 : 1;
+      i += x > 0xffff ? 2 : 1; j += y > 0xffff ? 2 : 1;
+    }
+    return i < a.length ? 1 : (j < b.length ? -1 : 0);
+  }
+  function equal(a, b) {
+    if (!Array.isArray(a)) return a === b;
+    return a.length === b.length && a.every(function (item, k) { return item === b[k]; });
+  }
+  function compare(op, left, right) {
+    var pair = left === null || right === null ? null : comparable(left, right);
+    if (op === "=" || op === "==") return pair !== null && equal(pair[0], pair[1]);
+    if (op === "!=") return pair === null || !equal(pair[0], pair[1]);
+    if (pair === null || Array.isArray(pair[0])) return false;
+    var c = order(pair[0], pair[1]);
+    return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0;
   }
   function truthy(v) {
     if (typeof v === "string") return ["yes", "true"].indexOf(v.toLowerCase()) >= 0;
+    if (Array.isArray(v)) return v.length > 0;
     return !!v;
   }
   function evaluate(node, values) {
     switch (node[0]) {
       case "lit": return node[1];
-      case "name": return isNone(values[node[1]]) ? null : values[node[1]];
-      case "answered": return !isNone(values[node[1]]);
+      case "name": return answer(values, node[1]);
+      case "answered": return answer(values, node[1]) !== null;
       case "selected": {
-        var v = values[node[1]];
-        return Array.isArray(v) ? v.indexOf(node[2]) >= 0 : (!isNone(v) && String(v) === node[2]);
+        var v = answer(values, node[1]);
+        return Array.isArray(v) ? v.indexOf(node[2]) >= 0 : compare("=", v, node[2]);
       }
-      case "count": { var c = values[node[1]]; return Array.isArray(c) ? c.length : (isNone(c) ? 0 : 1); }
-      case "cmp": {
-        var pair = comparable(evaluate(node[2], values), evaluate(node[3], values)), a = pair[0], b = pair[1], op = node[1];
-        if (a === null || b === null) return op === "!=";
-        if (typeof a !== typeof b) return op === "!=";
-        if (op === "=" || op === "==") return a === b;
-        if (op === "!=") return a !== b;
-        if (op === "<") return a < b; if (op === "<=") return a <= b;
-        if (op === ">") return a > b; return a >= b;
-      }
+      case "count": { var c = answer(values, node[1]); return Array.isArray(c) ? c.length : (c === null ? 0 : 1); }
+      case "cmp": return compare(node[1], evaluate(node[2], values), evaluate(node[3], values));
       case "in": {
         var value = evaluate(node[1], values);
         if (value === null) return false;
-        var found = node[2].some(function (o) { var p = comparable(value, o); return p[0] === p[1]; });
+        var found = node[2].some(function (o) { return compare("=", value, o); });
         return found !== node[3];
       }
       case "not": return !truthy(evaluate(node[1], values));
@@ -46,6 +76,14 @@
     }
     return false;
   }
+  function shows(tree, values) { return truthy(evaluate(tree, values)); }
+  // a typed number as the server reads it (ddq.core.questions.parse_number), or null when it would refuse it
+  function typedNumber(text) {
+    var t = strip(strip(text).replace(/%+$/, "").replace(/[, _]/g, ""));
+    if (t.length > 40 || !NUMERIC_TEXT.test(t)) return null;
+    var n = Number(t);
+    return n !== 0 && !(Math.abs(n) >= 1e-15 && Math.abs(n) < 1e16) ? null : n;
+  }
   function liveValues(form) {
     var values = JSON.parse(form.getAttribute("data-values") || "{}");
     form.querySelectorAll("[data-question]").forEach(function (wrap) {
@@ -53,10 +91,13 @@
       var inputs = wrap.querySelectorAll("[name='q_" + id + "']");
       if (!inputs.length) return;
       var value = null;
-      if (inputs[0].type === "radio") { inputs.forEach(function (i) { if (i.checked) value = i.value; }); }
-      else if (inputs[0].type === "checkbox") { value = []; inputs.forEach(function (i) { if (i.checked) value.push(i.value); }); }
-      else { value = inputs[0].value.trim(); }
-      if (/^\d+$/.test(value) && wrap.querySelector("input[type=radio]")) value = Number(value);  // maturity levels
+      if (inputs[0].type === "radio") {
+        inputs.forEach(function (i) { if (i.checked) value = i.hasAttribute("data-number") ? Number(i.value) : i.value; });
+      } else if (inputs[0].type === "checkbox") {
+        value = []; inputs.forEach(function (i) { if (i.checked) value.push(i.value); });
+      } else if (inputs[0].getAttribute("inputmode") === "decimal") {
+        value = typedNumber(inputs[0].value);
+      } else { value = strip(inputs[0].value); }
       values[id] = (na && na.checked) ? null : value;
     });
     return values;
@@ -64,9 +105,10 @@
   function applySkipLogic(form) {
     var values = liveValues(form);
     form.querySelectorAll("[data-show-if]").forEach(function (wrap) {
-      wrap.hidden = !truthy(evaluate(JSON.parse(wrap.getAttribute("data-show-if")), values));
+      wrap.hidden = !shows(JSON.parse(wrap.getAttribute("data-show-if")), values);
     });
   }
+  window.ddqConditions = { evaluate: evaluate, shows: shows, liveValues: liveValues };
 
   // --- active time: seconds with input or focus in the last 30 s, page visible ---
   function trackActiveTime(form) {
