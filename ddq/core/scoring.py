@@ -7,10 +7,13 @@ The rules (methodology §2):
 - domain score = weighted mean of its scored items; a key item at level 1 caps the domain's band at
   "significant" risk whatever the mean;
 - risk bands follow HACT: points = 1 for a low-risk item, else weight × risk rating (risk = 5 - maturity),
-  divided by the number of items, in four equal bands from 1 to (4n + 4k) / n;
+  divided by the number of items, in four equal bands from 1 to 4 × (sum of weights) / n, which is HACT's
+  (4n + 4k) / n with key items at 2 and others at 1;
 - strength: domain >= 3.0 and no key item <= 2; capacity priority: domain < 2.0 or a key item at 1;
   for young or small organisations a domain from 2.0 is "sufficient at this stage", not a weakness;
-- the overall figure weighs domains by the partnership's profile, and is always shown beside the profile.
+- the overall figure weighs domains by the partnership's profile, and is always shown beside the profile;
+  the overall band is the profile-weighted mean of the domain bands, never better than "significant" when a
+  key item anywhere is at level 1.
 
 One code path for every direction: the institute's disclosure is scored exactly like a partner's answers.
 """
@@ -204,12 +207,25 @@ def hact_band(items: Iterable[ItemScore]) -> str | None:
     if not scored:
         return None
     n = len(scored)
-    k = sum(1 for item in scored if item.key)
-    points = sum(1.0 if _risk(item) == 1 else (2 if item.key else 1) * _risk(item) for item in scored)
+    points = sum(1.0 if _risk(item) == 1 else item.weight * _risk(item) for item in scored)
     score = points / n
-    top = (4 * n + 4 * k) / n
+    top = 4 * sum(item.weight for item in scored) / n  # (4n + 4k) / n when key items weigh 2 and others 1
     width = (top - 1) / len(BANDS)
     index = min(len(BANDS) - 1, max(0, math.floor((score - 1) / width + 1e-9)))
+    return BANDS[index]
+
+
+def overall_band(domains: Iterable[DomainScore], weights: Mapping[str, float]) -> str | None:
+    """The profile-weighted mean of the domain bands (rounded half up), never better than "significant"
+    when a key item is at level 1 anywhere: the overall band follows the profile and the cap."""
+    banded = [domain for domain in domains if domain.band is not None and weights.get(domain.domain, 1.0) > 0]
+    if not banded:
+        return None
+    total = math.fsum(weights.get(domain.domain, 1.0) for domain in banded)
+    mean = math.fsum(weights.get(domain.domain, 1.0) * BANDS.index(domain.band) for domain in banded) / total
+    index = min(len(BANDS) - 1, math.floor(mean + 0.5 + 1e-9))
+    if any(domain.lowest_key_score == SCORE_MIN for domain in banded):
+        index = max(index, BANDS.index("significant"))
     return BANDS[index]
 
 
@@ -305,7 +321,7 @@ def score_assessment(
         gates=tuple(gates),
         profile=weights,
         overall=overall,
-        overall_band=hact_band(items),
+        overall_band=overall_band(domain_scores, weights),
         confidence=evidenced / considered_weight if considered_weight else 0.0,
         early_stage=early,
     )

@@ -174,13 +174,28 @@ def score_items(
     return items
 
 
-def _hact_band(points: pd.Series, n: pd.Series, k: pd.Series) -> pd.Series:
+def _hact_band(points: pd.Series, n: pd.Series, weights: pd.Series) -> pd.Series:
+    """HACT's band, as ddq.core.scoring.hact_band: from 1 to 4 × (sum of weights) / n in four equal bands."""
     safe_n = n.where(n > 0)
     score = points / safe_n
-    width = ((4 * safe_n + 4 * k) / safe_n - 1) / len(BANDS)
+    width = (4 * weights / safe_n - 1) / len(BANDS)
     index = np.floor((score - 1) / width + 1e-9).clip(0, len(BANDS) - 1).fillna(len(BANDS)).astype(int)
     names = np.array([*BANDS, None], dtype=object)
     return pd.Series(names[index.to_numpy()], index=points.index)
+
+
+def _overall_band(domains: pd.DataFrame) -> pd.Series:
+    """As ddq.core.scoring.overall_band: the profile-weighted mean of domain bands, capped by any key item at 1."""
+    banded = domains[domains["band"].notna() & (domains["profile_weight"] > 0)].copy()
+    banded["index"] = banded["band"].map({band: position for position, band in enumerate(BANDS)}).astype(float)
+    banded["weighted"] = banded["profile_weight"] * banded["index"]
+    banded["key_at_one"] = banded["lowest_key_score"] == SCORE_MIN
+    grouped = banded.groupby("assessment_id").agg(
+        weighted=("weighted", math.fsum), total=("profile_weight", math.fsum), capped=("key_at_one", "any")
+    )
+    index = np.floor(grouped["weighted"] / grouped["total"] + 0.5 + 1e-9).clip(upper=len(BANDS) - 1)
+    index = np.where(grouped["capped"], np.maximum(index, BANDS.index("significant")), index).astype(int)
+    return pd.Series(np.array(BANDS, dtype=object)[index], index=grouped.index)
 
 
 def score_portfolio(
@@ -200,7 +215,7 @@ def score_portfolio(
     items["scored_weight"] = np.where(scored, items["weight"], 0.0)
     items["considered_weight"] = np.where(considered, items["weight"], 0.0)
     items["evidenced_weight"] = np.where(scored & (items["evidence_level"] >= 1), items["weight"], 0.0)
-    items["hact_points"] = np.where(scored, np.where(risk == 1, 1.0, np.where(items["key"], 2, 1) * risk), 0.0)
+    items["hact_points"] = np.where(scored, np.where(risk == 1, 1.0, items["weight"] * risk), 0.0)
     items["scored_n"] = scored.astype(int)
     items["key_n"] = (scored & items["key"]).astype(int)
     items["key_score"] = np.where(scored & items["key"], items["score"], np.nan)
@@ -216,7 +231,7 @@ def score_portfolio(
         lowest_key_score=("key_score", "min"),
     ).reset_index()
     domains["score"] = (domains["points"] / domains["weight_sum"]).where(domains["weight_sum"] > 0)
-    domains["band"] = _hact_band(domains["hact_points"], domains["scored_items"], domains["key_items"])
+    domains["band"] = _hact_band(domains["hact_points"], domains["scored_items"], domains["weight_sum"])
     domains["capped"] = (domains["lowest_key_score"] == SCORE_MIN) & domains["band"].isin(["low", "moderate"])
     domains.loc[domains["capped"], "band"] = "significant"
     domains["confidence"] = (domains["evidenced"] / domains["considered"]).where(domains["considered"] > 0, 0.0)
@@ -261,7 +276,7 @@ def score_portfolio(
         evidenced=("evidenced_weight", "sum"),
     )
     summary["overall"] = overall["weighted"] / overall["total"]
-    summary["overall_band"] = _hact_band(summary["hact_points"], summary["scored_items"], summary["key_items"])
+    summary["overall_band"] = _overall_band(domains).reindex(summary.index)
     summary["confidence"] = (summary["evidenced"] / summary["considered"]).where(summary["considered"] > 0, 0.0)
     columns = [
         "assessment_id",

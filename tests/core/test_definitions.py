@@ -362,3 +362,19 @@ def test_a_gate_rule_belongs_to_a_multiple_choice_gate(library_copy):
 def test_bounds_belong_to_types_that_take_them(library_copy):
     write(library_copy, "- id: q1\n  type: short_text\n  text: Name?\n  minimum: 3\n")
     assert_problem(library_copy, 14, "q1", "a short_text question takes no 'minimum'")
+
+
+def test_a_key_item_weighs_two_with_no_override(library_copy):
+    maturity = MINIMAL.replace("type: yes_no", "type: maturity\n  anchors: [a, b, c, d]")
+    write(library_copy, maturity + "  key: true\n  weight: 1\n")
+    assert_problem(library_copy, 17, "q1", "a key item weighs 2")
+
+
+def test_mirrors_must_be_scored_alike(library_copy):
+    path = library_copy / "host-disclosure.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "{use: bank_reconciliation, mirror: bank_reconciliation, key: true}" in text
+    path.write_text(text.replace("{use: bank_reconciliation, mirror: bank_reconciliation, key: true}",
+                                 "{use: bank_reconciliation, mirror: bank_reconciliation}"), encoding="utf-8")
+    found = problems_in(library_copy, "host-disclosure.yaml")
+    assert any("mirror 'bank_reconciliation' has key True where this one has False" in p.message for p in found)

@@ -326,3 +326,41 @@ def test_same_answers_same_scorecard_in_either_direction(shipped_library, data):
     assert flipped == as_partner
     for domain in as_host.domains:
         assert as_partner.domain(domain.domain) == domain
+
+
+def test_hact_points_use_each_items_weight():
+    from ddq.core.scoring import ItemScore
+
+    # weights 3 and 1, scores 1 and 4 -> risks 4 and 1: points 3 x 4 + 1 = 13, / 2 items = 6.5;
+    # the scale runs from 1 to 4 x (3 + 1) / 2 = 8 in bands 1.75 wide: (6.5 - 1) / 1.75 = 3.14 -> "high".
+    # Weighing every item that is not key as 1 would give (4 + 1) / 2 = 2.5 on 1..4: 2.0 -> "significant".
+    items = [ItemScore("a", "d", "scored", 3.0, False, 1.0), ItemScore("b", "d", "scored", 1.0, False, 4.0)]
+    assert hact_band(items) == "high"
+
+
+def _domain(domain, band, lowest_key=None):
+    from ddq.core.scoring import DomainScore
+
+    return DomainScore(domain, 3.0, 1, 3, 1, 0, band, False, 0, 0, "adequate", lowest_key)
+
+
+@pytest.mark.parametrize(
+    ("bands", "weights", "lowest_keys", "expected"),
+    [
+        # mean of band positions 0 and 3 = 1.5 -> rounds half up to 2 -> significant
+        (["low", "high"], {"a": 1, "b": 1}, {}, "significant"),
+        # the profile weighs "a" three times: (3 x 0 + 1 x 3) / 4 = 0.75 -> 1 -> moderate
+        (["low", "high"], {"a": 3, "b": 1}, {}, "moderate"),
+        # a profile weight of 0 leaves the domain out: only "low" counts
+        (["low", "high"], {"a": 1, "b": 0}, {}, "low"),
+        # both domains "low", but a key item at level 1 somewhere caps the overall at significant
+        (["low", "low"], {"a": 1, "b": 1}, {"b": 1.0}, "significant"),
+        # a key item at 2 does not cap
+        (["low", "low"], {"a": 1, "b": 1}, {"b": 2.0}, "low"),
+    ],
+)
+def test_overall_band_follows_the_profile_and_the_cap(bands, weights, lowest_keys, expected):
+    from ddq.core.scoring import overall_band
+
+    domains = [_domain(name, band, lowest_keys.get(name)) for name, band in zip("ab", bands, strict=True)]
+    assert overall_band(domains, weights) == expected

@@ -43,6 +43,8 @@ CONTENT_KEYS = frozenset(
         "validity_months",
     }
 )
+#: Key items weigh double, with no override (methodology §2: equal weights let deficiencies be averaged out).
+KEY_WEIGHT = 2.0
 #: How a gate on a multiple choice passes: one passing choice selected, or every passing choice selected.
 GATE_RULES = ("any", "all")
 #: Keys that say how a questionnaire asks it.
@@ -201,6 +203,13 @@ def _question_usage(raw: LinedDict, sink: ProblemSink, context: Context, content
     key = read_boolean(raw, "key", sink, question_id)
     weight = read_number(raw, "weight", sink, question_id)
     gate = read_boolean(raw, "gate", sink, question_id)
+    if key and weight is not None and weight != KEY_WEIGHT:
+        sink.add(
+            raw.line_of("weight"),
+            f"a key item weighs {KEY_WEIGHT:g} (methodology §2): remove 'weight', or make it not a key item",
+            question_id,
+        )
+        weight = None
     if gate and not content.pass_values:
         sink.add(
             raw.line_of("gate"),
@@ -241,7 +250,7 @@ def _question_usage(raw: LinedDict, sink: ProblemSink, context: Context, content
         content,
         required=read_boolean(raw, "required", sink, question_id),
         key=key,
-        weight=float(weight) if weight is not None else (2.0 if key else 1.0),
+        weight=float(weight) if weight is not None else (KEY_WEIGHT if key else 1.0),
         gate=gate,
         gate_rule=gate_rule,
         allow_na=read_boolean(raw, "allow_na", sink, question_id),

@@ -373,6 +373,9 @@ def _check_mirrors(questionnaires: Mapping[str, Questionnaire], problems: list[P
                 sink.add(
                     question.line, f"mirror {question.mirror!r} is not a question of {counterpart.id!r}", question.id
                 )
+            else:
+                for difference in _mirror_differences(question, counterpart.question(question.mirror)):
+                    sink.add(question.line, f"mirror {question.mirror!r} {difference}", question.id)
         if counterpart is not None and questionnaire.mirrors_domains:
             mirrored = {question.mirror for question in questionnaire.questions}
             for question in counterpart.questions:
@@ -382,3 +385,18 @@ def _check_mirrors(questionnaires: Mapping[str, Questionnaire], problems: list[P
                         f"{counterpart.id!r} asks {question.id!r} ({question.domain}) but nothing here mirrors it",
                     )
 
+
+def _mirror_differences(question: Question, counterpart: Question) -> list[str]:
+    """What keeps two mirrored questions from being scored the same way on both sides."""
+    differences = []
+    if question.type != counterpart.type:
+        differences.append(f"is a {counterpart.type} question, this one is a {question.type}")
+    for rule in ("key", "gate", "gate_rule", "domain", "minimum", "maximum"):
+        if getattr(question, rule) != getattr(counterpart, rule):
+            mine, theirs = getattr(question, rule), getattr(counterpart, rule)
+            differences.append(f"has {rule} {theirs!r} where this one has {mine!r}: both sides must match")
+    if [(c.value, c.score, c.passes) for c in question.choices] != [
+        (c.value, c.score, c.passes) for c in counterpart.choices
+    ]:
+        differences.append("has other choices or scores: both sides must be scored alike")
+    return differences
