@@ -237,12 +237,15 @@ def import_command(
             questionnaire_id=questionnaire_id,
             mapping=rules if isinstance(rules, dict) else None,
         )
+        path = write_definition(result, out or root)  # checks again that the file stays in its folder
     except TemplateError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
         click.echo("nothing was written", err=True)
         raise SystemExit(2) from None
-    path = write_definition(result, out or root)
+    except OSError as error:
+        click.echo(f"{error.filename or out or root}: the definition cannot be written: {error.strerror}", err=True)
+        raise SystemExit(2) from None
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(_import_summary(result, path))

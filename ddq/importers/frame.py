@@ -15,6 +15,7 @@ import yaml
 
 from ..core.burden import estimate
 from ..core.definitions import Library, Scope, check_library
+from ..core.paths import UnsafeName, file_in, id_problem
 from .intake import TemplateError, TemplateFile, TemplateProblem, open_template
 from .spreadsheet import normalise, parse_spreadsheet, read_sheets
 from .xlsform import parse_xlsform
@@ -103,13 +104,16 @@ def import_template(
 ) -> ImportResult:
     """Read, convert and check a template; raise TemplateError. Nothing is written here."""
     template = open_template(name, data)
+    questionnaire_id = questionnaire_id or (mapping or {}).get("id") or slug(template.name.rsplit(".", 1)[0])
+    problem = id_problem(questionnaire_id)  # checked before the id becomes part of any path
+    if problem:
+        raise TemplateError([TemplateProblem(template.name, f"{problem} (choose another id: --id)")])
     sheets = read_sheets(template)  # read once: both the detection and the spreadsheet reader use it
     if is_xlsform(template, sheets):
         definition, warnings = parse_xlsform(template)
     else:
         definition, warnings = parse_spreadsheet(template, dict(mapping or {}), sheets)
     funder = funder or (mapping or {}).get("funder") or "the funder"
-    questionnaire_id = questionnaire_id or (mapping or {}).get("id") or slug(template.name.rsplit(".", 1)[0])
     domain_overrides = {normalise(key): value for key, value in ((mapping or {}).get("domains", {}) or {}).items()}
     matched: dict[str, str] = {}
     domains: dict[str, str | None] = {}
@@ -174,7 +178,7 @@ def _yaml(definition: dict[str, Any]) -> str:
 def _checked(definition: dict[str, Any], library_root: Path):
     """Check the new definition exactly as `ddq check` would, beside the library it will join."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{definition['id']}.yaml"
+        path = definition_file(Path(folder), definition["id"], definition["provenance"]["source"])
         path.write_text(_yaml(definition), encoding="utf-8")
         library, problems = check_library(library_root, [path])
         if problems:
@@ -185,19 +189,28 @@ def _checked(definition: dict[str, Any], library_root: Path):
 
 
 def _validate(definition: dict[str, Any], library_root: Path, name: str) -> None:
-    if (library_root / f"{definition['id']}.yaml").exists():
+    if definition_file(library_root, definition["id"], name).exists():
         raise TemplateError(
             [TemplateProblem(name, f"a questionnaire {definition['id']!r} already exists: choose another id (--id)")]
         )
 
 
+def definition_file(folder: Path, questionnaire_id: Any, name: str) -> Path:
+    """Where a definition with this id is written in `folder`; TemplateError when the id cannot be a file name."""
+    try:
+        return file_in(folder, questionnaire_id, ".yaml")
+    except UnsafeName as error:
+        raise TemplateError([TemplateProblem(name, str(error))]) from None
+
+
 def write_definition(result: ImportResult, out: Path) -> Path:
+    """Write the checked definition into `out` (and nowhere else); TemplateError when its id cannot be a file name."""
+    path = definition_file(out, result.definition["id"], result.definition["provenance"]["source"])
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{result.definition['id']}.yaml"
     header = (
         f"# Imported from {result.definition['provenance']['source']} "
         f"(sha256 {result.definition['provenance']['sha256'][:12]}…) for {result.definition['mandated_by']}.\n"
         "# Check the suggested domains and matches before use; edit the file, not the funder's spreadsheet.\n"
     )
     path.write_text(header + _yaml(result.definition), encoding="utf-8")
-    return path
+    return out / path.name

@@ -4,6 +4,7 @@ assessment offline as a spreadsheet and bring it back as a draft (preview, confi
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from . import access
 from .i18n import display_language
 
 bp = Blueprint("imports", __name__)
+
+#: A pending import's name: the 32 hex digits that `upload` makes, nothing a path could be built from.
+_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 def _pending_folder() -> Path:
@@ -84,15 +88,15 @@ def upload():
 @bp.post("/staff/imports/<token>/confirm")
 @access.staff_required
 def confirm(token: str):
-    if not token.isalnum() or not (_pending_folder() / token).is_file():
+    if not _TOKEN.fullmatch(token) or not (_pending_folder() / token).is_file():
         abort(404)
     data = (_pending_folder() / token).read_bytes()
     form = json.loads((_pending_folder() / f"{token}.json").read_text(encoding="utf-8"))
     try:
         result = _run_import(data, form["name"], form)
+        path = write_definition(result, Path(current_app.config["DDQ_QUESTIONNAIRES"]))
     except TemplateError as error:
         return render_template("staff/import.html", result=None, problems=[str(p) for p in error.problems]), 400
-    path = write_definition(result, Path(current_app.config["DDQ_QUESTIONNAIRES"]))
     current_app.extensions.pop("ddq.library", None)  # the next request reads the new definition
     (_pending_folder() / token).unlink(missing_ok=True)
     (_pending_folder() / f"{token}.json").unlink(missing_ok=True)
