@@ -20,9 +20,23 @@ def _database_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'ddq.sqlite3'}"
 
 
+def cookie_policy(base_url: str, *, force_secure: bool = False) -> dict[str, object]:
+    """Cookie settings: never readable by scripts, not sent on cross-site posts, Secure when served over https."""
+    secure = force_secure or base_url.strip().lower().startswith("https://")
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+    }
+
+
 def from_environment(instance_path: str) -> dict[str, object]:
     """Build the Flask configuration from DDQ_* variables."""
     secret = os.environ.get("DDQ_SECRET_KEY")
+    base_url = os.environ.get("DDQ_BASE_URL", "http://127.0.0.1:5000")
     return {
         # Without DDQ_SECRET_KEY a random key is made per process: fine for development, and sessions
         # simply end on restart. Production sets the variable.
@@ -32,10 +46,7 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "DDQ_REPORTS": os.environ.get("DDQ_REPORTS", str(PROJECT_ROOT / "reports")),
         "DDQ_UPLOADS": os.environ.get("DDQ_UPLOADS", str(Path(instance_path) / "uploads")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("DDQ_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("DDQ_SECURE_COOKIES", "0") == "1",
-        "REMEMBER_COOKIE_HTTPONLY": True,
+        **cookie_policy(base_url, force_secure=os.environ.get("DDQ_SECURE_COOKIES", "0") == "1"),
         # Forms stay valid for a working day: partners on slow connections must not lose a page to an expired token.
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "DDQ_SMTP_HOST": os.environ.get("DDQ_SMTP_HOST", ""),
@@ -44,8 +55,8 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "DDQ_SMTP_PASSWORD": os.environ.get("DDQ_SMTP_PASSWORD", ""),
         "DDQ_SMTP_STARTTLS": os.environ.get("DDQ_SMTP_STARTTLS", "0") == "1",
         "DDQ_MAIL_FROM": os.environ.get("DDQ_MAIL_FROM", "ddq <no-reply@localhost>"),
-        #: The address partners' links point to.
-        "DDQ_BASE_URL": os.environ.get("DDQ_BASE_URL", "http://127.0.0.1:5000"),
+        #: The address partners' links point to; cookies are Secure when it is https.
+        "DDQ_BASE_URL": base_url,
         "DDQ_INVITATION_DAYS": int(os.environ.get("DDQ_INVITATION_DAYS", 30)),
         "DDQ_MAX_EVIDENCE_BYTES": int(os.environ.get("DDQ_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)),
         "RATELIMIT_ENABLED": os.environ.get("DDQ_RATE_LIMITS", "1") == "1",

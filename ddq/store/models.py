@@ -87,6 +87,8 @@ class User(db.Model):
     #: Preferred interface language.
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
     active: Mapped[bool] = mapped_column(default=True)
+    #: Raised to end every signed-in browser of this person (sign-out, password change): the cookie carries it.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
@@ -100,7 +102,12 @@ class User(db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the sign-in cookie stores: the id and the session version, so that raising the version ends it."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """End every signed-in browser of this person; the one to keep, if any, signs in again afterwards."""
+        self.session_version = (self.session_version or 0) + 1
 
 
 class Partnership(db.Model):
@@ -314,7 +321,7 @@ class AuditEvent(db.Model):
 
 
 class Invitation(db.Model):
-    """A personal, expiring link that lets one respondent in without a password."""
+    """A personal, expiring, single-use link that lets one respondent in without a password."""
 
     __tablename__ = "invitations"
 
@@ -324,6 +331,7 @@ class Invitation(db.Model):
     #: A random value carried in the signed token; replacing it revokes the link.
     nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
     expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: When the link was opened (or ended by a new password); a used link does not open again.
     used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

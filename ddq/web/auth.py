@@ -1,11 +1,33 @@
-"""Signing in: staff with a password, partners through a personal invitation link, then a password if they like."""
+"""Signing in: staff with a password, partners through a personal invitation link, then a password if they like.
+
+Sessions end when they should. The sign-in cookie carries the person's session version (`User.get_id`), and
+signing out or changing the password raises it, which ends every browser of that person, including a cookie
+copied before. An invitation link opens once, only for its invitee, and the session it opened ends when the link
+is replaced. Someone already signed in who opens another person's link is asked before being switched.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from smtplib import SMTPException
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,13 +37,29 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from ..config import cookie_policy
 from ..extensions import db, limiter, login_manager
+from ..mail import send_mail
+from ..store import operations as ops
 from ..store.models import Invitation, User, utcnow
+from .unit_of_work import after_commit
 
 bp = Blueprint("auth", __name__)
 
 #: A hash to compare against when the e-mail is unknown, so that timing does not reveal who has an account.
 _DUMMY_HASH = generate_password_hash("not a password")
+#: The key, in the signed session cookie, of the invitation a session was opened with.
+_OPENED_BY = "ddq_opened_by"
+#: How long a password-reset link works.
+RESET_LINK_HOURS = 2
+
+
+@bp.record_once
+def _secure_cookies(state: BlueprintSetupState) -> None:
+    """Cookies are Secure whenever the links ddq sends point to https, whatever else the settings say."""
+    config = state.app.config
+    if config["DDQ_BASE_URL"].strip().lower().startswith("https://"):
+        config.update(cookie_policy(config["DDQ_BASE_URL"]))
 
 
 class LoginForm(FlaskForm):
@@ -30,28 +68,61 @@ class LoginForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[Length(max=200)])
     password = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=12, max=200)])
     confirm = PasswordField(_l("Repeat the password"), validators=[InputRequired(), EqualTo("password")])
 
 
+class ResetForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)])
+
+
+class ConfirmForm(FlaskForm):
+    """Nothing but the CSRF token: a button that must come from ddq's own page."""
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in person, if the cookie's session version is still theirs and its link was not replaced."""
+    number, _sep, version = user_id.partition(":")
+    if not (number.isdigit() and version.isdigit() and len(number) < 12 and len(version) < 12):
+        return None  # also cookies from before session versions: they sign in again
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    opened_by = session.get(_OPENED_BY)
+    if opened_by is not None and not _link_still_stands(user, opened_by):
+        return None
+    return user
+
+
+def _link_still_stands(user: User, opened_by: object) -> bool:
+    if not (isinstance(opened_by, list) and len(opened_by) == 2 and isinstance(opened_by[0], int)):
+        return False
+    invitation = db.session.get(Invitation, opened_by[0]) if 0 < opened_by[0] < 2**31 else None
+    return invitation is not None and invitation.user_id == user.id and _fingerprint(invitation) == opened_by[1]
+
+
+def _fingerprint(invitation: Invitation) -> str:
+    """Names one link without putting its secret in the cookie (ids can come back after a deletion on SQLite)."""
+    return hashlib.sha256(invitation.nonce.encode()).hexdigest()[:32]
 
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="ddq-invitation")
 
 
-def invitation_token(invitation: Invitation) -> str:
-    """The signed token of an invitation link."""
-    return _serializer().dumps({"id": invitation.id, "nonce": invitation.nonce})
+def invitation_token(invitation: Invitation, *, reset: bool = False) -> str:
+    """The signed token of an invitation link; a reset link leads to the password page."""
+    data: dict[str, object] = {"id": invitation.id, "nonce": invitation.nonce}
+    if reset:
+        data["reset"] = 1
+    return _serializer().dumps(data)
 
 
-def invitation_url(invitation: Invitation) -> str:
+def invitation_url(invitation: Invitation, *, reset: bool = False) -> str:
     base = current_app.config["DDQ_BASE_URL"].rstrip("/")
-    return base + url_for("auth.invitation", token=invitation_token(invitation))
+    return base + url_for("auth.invitation", token=invitation_token(invitation, reset=reset))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -64,6 +135,14 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _sign_in(user: User, invitation: Invitation | None = None) -> None:
+    """Sign `user` in on this browser; a session opened by a link remembers which, so that replacing it ends it."""
+    session.pop(_OPENED_BY, None)
+    login_user(user)
+    if invitation is not None:
+        session[_OPENED_BY] = [invitation.id, _fingerprint(invitation)]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login():
@@ -74,7 +153,7 @@ def login():
         password_hash = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
         valid = check_password_hash(password_hash, form.password.data)
         if user is not None and user.active and user.password_hash and valid:
-            login_user(user)
+            _sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
         flash(_("That e-mail and password do not match an account."), "error")
     return render_template("auth/login.html", form=form)
@@ -82,49 +161,159 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out everywhere: every browser of this person, and any copy of the cookie, stops working."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.flush()
     logout_user()
+    session.pop(_OPENED_BY, None)
     return redirect(url_for("auth.login"))
 
 
-@bp.get("/invite/<token>")
+@bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute")
 def invitation(token: str):
+    """Open a link: once, for its invitee; someone else signed in here is asked first (the POST confirms)."""
+    found = _invitation_of(token)
+    if isinstance(found, Response):
+        return found
+    invitation, reset = found
+    invitee = invitation.user
+    signed_in_as_other = current_user.is_authenticated and current_user.id != invitee.id
+    if current_user.is_authenticated and not signed_in_as_other:
+        # Already in as the invitee: nothing to open; the link counts as used all the same.
+        _mark_used(invitation)
+        return redirect(_destination(invitation, reset))
+    if invitation.used_at is not None:
+        return _link_used()
+    if signed_in_as_other and request.method != "POST":
+        return render_template("auth/switch.html", form=ConfirmForm(), current=current_user, invitee=invitee)
+    if request.method == "POST" and not ConfirmForm().validate_on_submit():
+        return _invitation_refused(_("The confirmation could not be checked. Open the link again."), 400)
+    if not _mark_used(invitation):
+        return _link_used()  # another browser opened it a moment ago
+    logout_user()
+    _sign_in(invitee, invitation)
+    if reset:
+        flash(_("Choose a new password; it ends every other session of yours."), "info")
+    return redirect(_destination(invitation, reset))
+
+
+def _invitation_of(token: str) -> tuple[Invitation, bool] | Response:
+    """The invitation a token names, with whether it is a reset link; or the page that refuses it."""
     max_age = current_app.config["DDQ_INVITATION_DAYS"] * 86400
     try:
         data = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:
-        return _invitation_refused(_("This invitation has expired. Ask the institute for a new link.")), 410
+        return _invitation_refused(_("This invitation has expired. Ask the institute for a new link."), 410)
     except BadSignature:
-        return _invitation_refused(_("This invitation link is not valid. Check that it was copied whole.")), 404
-    invitation = db.session.get(Invitation, data.get("id")) if isinstance(data, dict) else None
+        return _invitation_refused(_("This invitation link is not valid. Check that it was copied whole."), 404)
+    valid_id = isinstance(data, dict) and isinstance(data.get("id"), int) and 0 < data["id"] < 2**31
+    invitation = db.session.get(Invitation, data["id"]) if valid_id else None
     if invitation is None or invitation.nonce != data.get("nonce") or not invitation.user.active:
-        return _invitation_refused(_("This invitation link has been replaced or withdrawn.")), 404
+        return _invitation_refused(_("This invitation link has been replaced or withdrawn."), 404)
     if _aware(invitation.expires_at) < utcnow():
-        return _invitation_refused(_("This invitation has expired. Ask the institute for a new link.")), 410
-    if invitation.used_at is None:
-        invitation.used_at = utcnow()
-    login_user(invitation.user)
+        return _invitation_refused(_("This invitation has expired. Ask the institute for a new link."), 410)
+    return invitation, bool(data.get("reset"))
+
+
+def _mark_used(invitation: Invitation) -> bool:
+    """Record the first use; False when the link was used already (one statement, so two browsers cannot both)."""
+    result = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount == 1
+
+
+def _destination(invitation: Invitation, reset: bool) -> str:
+    if reset:
+        return url_for("auth.set_password")
     if invitation.assessment_id:
-        return redirect(url_for("respond.assessment", assessment_id=invitation.assessment_id))
-    return redirect(url_for("main.index"))
+        return url_for("respond.assessment", assessment_id=invitation.assessment_id)
+    return url_for("main.index")
 
 
-def _aware(moment):
-    import datetime as dt
+def _link_used() -> Response:
+    page = render_template(
+        "auth/link_used.html",
+        title=_("This link was already used"),
+        message=_("This link was already used: sign in, or ask for a new link."),
+    )
+    return make_response(page, 410)
 
+
+def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _invitation_refused(message: str) -> str:
-    return render_template("error.html", title=_("Invitation not accepted"), message=message)
+def _invitation_refused(message: str, status: int) -> Response:
+    return make_response(render_template("error.html", title=_("Invitation not accepted"), message=message), status)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def set_password():
+    """Set or change the password. It ends every other session of this person and every link still unused.
+
+    Changing a password asks for the current one, except in a session opened by a link: the link proved the
+    e-mail address, which is how a forgotten password is replaced.
+    """
+    user = current_user._get_current_object()
+    ask_current = bool(user.password_hash) and session.get(_OPENED_BY) is None
     form = PasswordForm()
+    if not ask_current:
+        del form.current
     if form.validate_on_submit():
-        current_user.password_hash = generate_password_hash(form.password.data)
-        flash(_("Your password is set. Next time, sign in with your e-mail and this password."), "success")
-        return redirect(url_for("main.index"))
+        if ask_current and not check_password_hash(user.password_hash, form.current.data or ""):
+            form.current.errors = [_("This is not your current password.")]
+        else:
+            user.password_hash = generate_password_hash(form.password.data)
+            user.end_sessions()
+            db.session.execute(
+                sa.update(Invitation)
+                .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+                .values(used_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            ops.log(db.session, "user.password", user, user)
+            db.session.flush()
+            _sign_in(user)  # this browser stays signed in, with the new session version
+            flash(_("Your password is set. Next time, sign in with your e-mail and this password."), "success")
+            return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/reset", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+def reset_password():
+    """A forgotten password: a fresh single-use link by e-mail, which leads to the password page."""
+    form = ResetForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is not None and user.active:
+            invitation = ops.create_invitation(db.session, user, None, days=RESET_LINK_HOURS / 24)
+            with force_locale(user.language):
+                body = render_template(
+                    "mail/reset.txt", person=user, link=invitation_url(invitation, reset=True), hours=RESET_LINK_HOURS
+                )
+                subject = _("Your link to choose a new password")
+            after_commit(lambda: _send_reset(user.email, subject, body))
+        # The same answer whether or not the address has an account.
+        flash(
+            _("If %(email)s has an account, a link to choose a new password is on its way.", email=email),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+def _send_reset(to: str, subject: str, body: str) -> None:
+    try:
+        send_mail(to, subject, body)
+    except (OSError, SMTPException) as error:
+        current_app.logger.warning("password link to %s not sent: %s", to, error)

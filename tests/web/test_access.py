@@ -24,6 +24,7 @@ RULES = {
     "auth.logout": ("POST", "/logout", {}, dict.fromkeys(ROLES, LOGIN)),
     "auth.invitation": ("GET", "/invite/not-a-token", {}, dict.fromkeys(ROLES, NOT_FOUND)),
     "auth.set_password": ("GET", "/account/password", {}, SIGNED_IN),
+    "auth.reset_password": ("GET", "/account/reset", {}, EVERYONE_OK),
     "respond.home": ("GET", "/my", {}, PARTNERS_ONLY),
     "respond.institute": ("GET", "/institute", {}, SIGNED_IN),
     "respond.assessment": ("GET", "/a/{a_self}", {}, PARTNER_A_AND_STAFF),

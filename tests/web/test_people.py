@@ -179,7 +179,8 @@ def test_login_never_redirects_off_site(web_app):
 def test_password_can_be_set_after_an_invitation(browser, web_app):
     partner = browser("partner_a")
     response = partner.post(
-        "/account/password", data={"password": "a new long password", "confirm": "a new long password"}
+        "/account/password",
+        data={"current": PASSWORD, "password": "a new long password", "confirm": "a new long password"},
     )
     assert response.status_code == 302
     again = Browser(web_app)
