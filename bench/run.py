@@ -202,9 +202,10 @@ def bench_reports() -> None:
     from ddq.extensions import db
     from ddq.library import current_library
     from ddq.reporting.batch import render_batch
-    from ddq.reporting.gather import capacity_report_context
+    from ddq.reporting.context import capacity_report_context
     from ddq.reporting.render import ASSET_SCHEME, load_template, locked_fetcher, render_html, render_pdf
     from ddq.store.models import Assessment, Organisation
+    from ddq.store.report_facts import capacity_facts
 
     work = Path(tempfile.mkdtemp(prefix="ddq-bench-reports-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'demo.sqlite3'}", "SECRET_KEY": "b"})
@@ -220,9 +221,10 @@ def bench_reports() -> None:
         )
 
         def whole() -> bytes:
-            return render_pdf(render_html(template, capacity_report_context(assessment, library, "en")))
+            facts = capacity_facts(db.session, assessment)
+            return render_pdf(render_html(template, capacity_report_context(facts, library, "en")))
 
-        html = render_html(template, capacity_report_context(assessment, library, "en"))
+        html = render_html(template, capacity_report_context(capacity_facts(db.session, assessment), library, "en"))
         pages = len(PdfReader(__import__("io").BytesIO(whole())).pages)
         ddq_time = median_seconds(whole, repeat=7)
         alone = median_seconds(
@@ -241,7 +243,9 @@ def bench_reports() -> None:
         every = db.session.scalars(sa.select(Assessment).where(Assessment.direction == "partner_self")).all()
         jobs = [
             (
-                render_html(template, capacity_report_context(every[i % len(every)], library, "en")),
+                render_html(
+                    template, capacity_report_context(capacity_facts(db.session, every[i % len(every)]), library, "en")
+                ),
                 work / f"report-{i}.pdf",
             )
             for i in range(100)

@@ -147,9 +147,10 @@ def report_command(assessment_id: int, out: Path, language: str) -> None:
     """Write one assessment's capacity report as PDF (or HTML, by the file's extension)."""
     from .extensions import db
     from .library import current_library
-    from .reporting.gather import capacity_report_context
+    from .reporting.context import capacity_report_context
     from .reporting.render import load_template, render_html, render_pdf
     from .store.models import Assessment
+    from .store.report_facts import capacity_facts
 
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None:
@@ -158,7 +159,7 @@ def report_command(assessment_id: int, out: Path, language: str) -> None:
         raise click.ClickException("ratings of the institute are anonymous: they have no individual report")
     html = render_html(
         load_template("capacity", current_app.config["DDQ_REPORTS"]),
-        capacity_report_context(assessment, current_library(), language),
+        capacity_report_context(capacity_facts(db.session, assessment), current_library(), language),
         language,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -181,9 +182,10 @@ def reports_command(everything: bool, out: Path, workers: int, language: str) ->
     from .extensions import db
     from .library import current_library
     from .reporting.batch import render_batch
-    from .reporting.gather import capacity_report_context
+    from .reporting.context import capacity_report_context
     from .reporting.render import load_template, render_html
     from .store.models import Assessment
+    from .store.report_facts import capacity_facts
 
     template = load_template("capacity", current_app.config["DDQ_REPORTS"])
     library = current_library()
@@ -192,7 +194,10 @@ def reports_command(everything: bool, out: Path, workers: int, language: str) ->
     ).all()
     out.mkdir(parents=True, exist_ok=True)
     jobs = [
-        (render_html(template, capacity_report_context(a, library, language), language), out / f"report-{a.id}.pdf")
+        (
+            render_html(template, capacity_report_context(capacity_facts(db.session, a), library, language), language),
+            out / f"report-{a.id}.pdf",
+        )
         for a in assessments
     ]
     with click.progressbar(length=len(jobs), label="rendering reports") as bar:
@@ -311,10 +316,11 @@ def burden_command(partner_name: str | None, as_csv: bool, days: int) -> None:
     import sys
 
     from .core.ledger import ledger
-    from .reporting.gather import ledger_requests
-    from .web.burden import ledger_frame
+    from .extensions import db
+    from .reporting.overview import ledger_frame
+    from .store.report_facts import ledger_requests
 
-    requests = ledger_requests()
+    requests = ledger_requests(db.session)
     if partner_name:
         wanted = partner_name.casefold()
         requests = [r for r in requests if r.partner.casefold().startswith(wanted)]

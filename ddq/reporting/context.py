@@ -1,47 +1,21 @@
-"""Scorecards and facts -> the plain data a report template renders. No database, no web: dicts and strings."""
+"""Facts -> scorecards -> the plain data a report template renders. No database, no web: dicts and strings."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.actions import SuggestedAction
+from ..core.actions import SuggestedAction, suggest_actions
 from ..core.definitions import Library, Question, Questionnaire
+from ..core.facts import AnswerView, AssessmentFacts, CapacityFacts, ReciprocalFacts, ReportFacts
 from ..core.reciprocity import Reciprocity
-from ..core.scoring import Scorecard
+from ..core.reciprocity import reciprocity as compare_sides
+from ..core.scoring import Scorecard, score_assessment
 from ..core.vocabulary import EVIDENCE_LEVELS
 from .charts import profile_chart
+from .feedback import feedback_summary
 
-
-@dataclass(frozen=True)
-class AnswerView:
-    """An answer as a report shows it."""
-
-    value: Any = None
-    not_applicable: bool = False
-    na_reason: str | None = None
-    comment: str | None = None
-    evidence_level: int = 0
-    files: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReportFacts:
-    """Who and what a report is about, and when it was made."""
-
-    organisation: str
-    country: str | None = None
-    staff_size: int | None = None
-    founded_year: int | None = None
-    partnership: str | None = None
-    partnership_type: str | None = None
-    roles: tuple[str, ...] = ()
-    tier: str | None = None
-    status: str = ""
-    generated_on: str = ""
-    host: str = "the institute"
-    extra: Mapping[str, Any] = field(default_factory=dict)
+__all__ = ["AnswerView", "ReportFacts", "capacity_context", "capacity_report_context", "reciprocal_report_context"]
 
 
 def answer_text(question: Question, answer: AnswerView | None, language: str) -> str:
@@ -203,3 +177,98 @@ def actions_from_suggestions(
             }
         )
     return rows
+
+
+def scorecard_of(assessment: AssessmentFacts, library: Library) -> Scorecard:
+    """The one scoring path, whatever the direction."""
+    facts = assessment.facts
+    profile = library.domain_weights(facts.partnership_type, facts.roles) if assessment.partnered else None
+    return score_assessment(
+        assessment.questionnaire,
+        assessment.answers,
+        domains=library.domains.values(),
+        scope=assessment.scope,
+        stage=assessment.stage,
+        profile=profile,
+    )
+
+
+def parity_with(
+    assessment: AssessmentFacts,
+    disclosure: AssessmentFacts,
+    library: Library,
+    partner_scorecard: Scorecard | None = None,
+    host_scorecard: Scorecard | None = None,
+) -> Reciprocity:
+    """What the institute asked in `assessment`, against what it disclosed in `disclosure`."""
+    return compare_sides(
+        assessment.questionnaire,
+        assessment.scope,
+        disclosure.questionnaire,
+        disclosure.answers,
+        domains=list(library.domains),
+        partner_answers=assessment.answers,
+        host_documents={question_id: view.files for question_id, view in disclosure.views.items()},
+        partner_scorecard=partner_scorecard,
+        host_scorecard=host_scorecard,
+    )
+
+
+def capacity_report_context(report: CapacityFacts, library: Library, language: str) -> dict[str, Any]:
+    """The capacity report of one assessment (a partner's, or the institute's own disclosure)."""
+    assessment, disclosure = report.assessment, report.disclosure
+    questionnaire = assessment.questionnaire
+    card = scorecard_of(assessment, library)
+    host_card = scorecard_of(disclosure, library) if disclosure is not None else None
+    parity = parity_with(assessment, disclosure, library, card, host_card) if disclosure is not None else None
+    if assessment.action_items:
+        actions = [
+            {
+                "domain": library.domains[item.domain].title.get(language) if item.domain in library.domains else "",
+                "domain_id": item.domain or "",
+                "question_id": item.question_id,
+                "question": "",
+                "priority": item.priority,
+                "action": item.action,
+                "support": item.support or "",
+                "due_on": item.due_on.isoformat() if item.due_on else "",
+            }
+            for item in assessment.action_items
+        ]
+    else:
+        actions = actions_from_suggestions(suggest_actions(questionnaire, card), questionnaire, library, language)
+    return capacity_context(
+        questionnaire=questionnaire,
+        scorecard=card,
+        library=library,
+        answers=assessment.views,
+        facts=assessment.facts,
+        actions=actions,
+        reciprocity=parity,
+        host_scorecard=host_card,
+        language=language,
+    )
+
+
+def reciprocal_report_context(report: ReciprocalFacts, library: Library, language: str) -> dict[str, Any]:
+    """Both sides on the same domains: the partner's profile, the institute's, partners' rating of the institute."""
+    assessment, disclosure = report.assessment, report.disclosure
+    card = scorecard_of(assessment, library)
+    host_card = scorecard_of(disclosure, library) if disclosure is not None else None
+    parity = parity_with(assessment, disclosure, library, card, host_card) if disclosure is not None else None
+    partner_rows = domain_rows(card, library, language)
+    host_scores = {domain.domain: domain.score for domain in host_card.domains} if host_card else {}
+    facts = assessment.facts
+    return {
+        "facts": facts,
+        "partner_domains": partner_rows,
+        "host_domains": domain_rows(host_card, library, language) if host_card else [],
+        "chart": profile_chart(
+            [(row["title"], row["score"], host_scores.get(row["id"])) for row in partner_rows],
+            (facts.organisation, facts.host),
+        ),
+        "reciprocity": reciprocity_rows(parity, library, language) if parity else [],
+        "parity": parity.parity if parity else None,
+        "feedback": feedback_summary(report.feedback, language),
+        "disclosure_published": disclosure is not None,
+    }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,43 +12,20 @@ from flask_login import current_user
 from ..core.ledger import ledger
 from ..extensions import db
 from ..reporting.export import to_csv
-from ..reporting.gather import ledger_requests
+from ..reporting.overview import ledger_frame
 from ..store import operations as ops
 from ..store.models import Assessment, utcnow
+from ..store.report_facts import ledger_requests
 from . import access
 
 bp = Blueprint("burden", __name__, url_prefix="/staff")
-
-
-def ledger_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "partner": row.partner,
-                "requests": row.requests,
-                "estimated_minutes": round(row.estimated_minutes),
-                "actual_minutes": round(row.actual_minutes),
-                "items_asked": row.items_asked,
-                "prefilled": row.prefilled,
-                "reused": row.reused,
-                "documents_new": row.documents_new,
-                "documents_reused": row.documents_reused,
-                "repeat_asks": row.repeat_asks,
-                "rating_1_7": row.mean_rating,
-                "days_to_decision": row.mean_days_to_decision,
-                "funding_per_burden_hour": row.funding_per_burden_hour,
-                "funders": ", ".join(sorted(row.funders)),
-            }
-            for row in rows
-        ]
-    )
 
 
 @bp.get("/burden")
 @access.staff_required
 def overview():
     """Every partner's burden over the last 12 months, across every request including funder templates."""
-    rows = sorted(ledger(ledger_requests(), dt.date.today()).values(), key=lambda row: -row.estimated_minutes)
+    rows = sorted(ledger(ledger_requests(db.session), dt.date.today()).values(), key=lambda row: -row.estimated_minutes)
     from ..store.models import Organisation
 
     partner_ids = dict(db.session.execute(sa.select(Organisation.name, Organisation.id)).all())
@@ -59,7 +35,7 @@ def overview():
 @bp.get("/burden.csv")
 @access.staff_required
 def overview_csv():
-    rows = ledger(ledger_requests(), dt.date.today()).values()
+    rows = ledger(ledger_requests(db.session), dt.date.today()).values()
     return Response(
         to_csv(ledger_frame(rows)),
         mimetype="text/csv",
@@ -71,7 +47,7 @@ def overview_csv():
 @access.staff_required
 def partner(partner_id: int):
     organisation = access.organisation_for(partner_id)
-    requests = [facts for facts in ledger_requests() if facts.partner == organisation.name]
+    requests = [facts for facts in ledger_requests(db.session) if facts.partner == organisation.name]
     assessments = {
         a.id: a for a in db.session.scalars(sa.select(Assessment).where(Assessment.respondent_id == organisation.id))
     }
@@ -87,17 +63,11 @@ def partner(partner_id: int):
 def _reciprocity_ledger(organisation) -> list[dict]:
     """Per domain: what the institute asked this partner (its latest request) and what it disclosed in return."""
     from ..library import current_library
-    from ..reporting.context import reciprocity_rows
-    from ..reporting.gather import parity_with
-    from ..store.queries import published_disclosure
+    from ..reporting.context import parity_with, reciprocity_rows
+    from ..store.report_facts import disclosure_facts, latest_self_assessment_facts
 
-    latest = db.session.scalar(
-        sa.select(Assessment)
-        .where(Assessment.subject_id == organisation.id, Assessment.direction == "partner_self")
-        .order_by(Assessment.id.desc())
-        .limit(1)
-    )
-    disclosure = published_disclosure()
+    latest = latest_self_assessment_facts(db.session, organisation.id)
+    disclosure = disclosure_facts(db.session) if latest is not None else None
     if latest is None or disclosure is None:
         return []
     library = current_library()

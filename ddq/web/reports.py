@@ -10,15 +10,12 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..library import current_library
+from ..reporting.context import capacity_report_context, reciprocal_report_context
 from ..reporting.export import to_csv, to_xlsx
-from ..reporting.gather import (
-    capacity_report_context,
-    portfolio_context,
-    portfolio_frame,
-    reciprocal_report_context,
-)
+from ..reporting.overview import portfolio_context, portfolio_frame
 from ..reporting.render import load_template, render_html, render_pdf
 from ..store import operations as ops
+from ..store import report_facts
 from ..store.models import Assessment, User
 from . import access
 from .i18n import display_language
@@ -58,7 +55,8 @@ def _deliver(template: str, context: dict, kind: str, name: str) -> Response:
 @login_required
 def download(assessment_id: int, kind: str):
     assessment = access.assessment_for(assessment_id, can_read_report)
-    context = capacity_report_context(assessment, current_library(), display_language())
+    facts = report_facts.capacity_facts(db.session, assessment)
+    context = capacity_report_context(facts, current_library(), display_language())
     return _deliver("capacity", context, kind, f"ddq-report-{assessment.id}")
 
 
@@ -69,21 +67,22 @@ def reciprocal(assessment_id: int, kind: str):
     assessment = access.assessment_for(assessment_id, can_read_report)
     if assessment.direction != "partner_self":
         abort(404)
-    context = reciprocal_report_context(assessment, current_library(), display_language())
+    facts = report_facts.reciprocal_facts(db.session, assessment)
+    context = reciprocal_report_context(facts, current_library(), display_language())
     return _deliver("reciprocal", context, kind, f"ddq-reciprocal-{assessment.id}")
 
 
 @bp.get("/staff/portfolio")
 @access.staff_required
 def portfolio():
-    context = portfolio_context(current_library(), display_language())
+    context = portfolio_context(report_facts.portfolio_facts(db.session), current_library(), display_language())
     return render_template("staff/portfolio.html", **context)
 
 
 @bp.get("/staff/portfolio.<any(html, pdf, csv, xlsx):kind>")
 @access.staff_required
 def portfolio_download(kind: str):
-    context = portfolio_context(current_library(), display_language())
+    context = portfolio_context(report_facts.portfolio_facts(db.session), current_library(), display_language())
     if kind in {"csv", "xlsx"}:
         frame = portfolio_frame(context)
         body, mimetype = (
@@ -123,7 +122,7 @@ def action_plan(assessment_id: int):
                 "success",
             )
             return redirect(url_for("reports.action_plan", assessment_id=assessment.id))
-    context = capacity_report_context(assessment, library, display_language())
+    context = capacity_report_context(report_facts.capacity_facts(db.session, assessment), library, display_language())
     domains = [(domain.id, domain.title.get(display_language())) for domain in library.domains.values()]
     return render_template(
         "staff/action_plan.html",

@@ -17,7 +17,6 @@ from ..core.burden import estimate
 from ..core.definitions import Questionnaire
 from ..extensions import db
 from ..library import current_library
-from ..reporting.gather import carried_summary
 from ..store import operations as ops
 from ..store.models import Assessment, EvidenceFile, SectionAssignment, User
 from ..store.passport import confirm as confirm_carried
@@ -30,6 +29,7 @@ from ..store.queries import (
     scope_of,
     visible_questions,
 )
+from ..store.report_facts import carried_summary
 from . import access
 from .i18n import display_language
 from .questionform import make_section_form, posted_answer

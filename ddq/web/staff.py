@@ -30,6 +30,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from ..core.anonymity import MIN_RESPONDENTS, may_show
 from ..core.burden import estimate, suggest_tier
 from ..core.definitions import Scope
 from ..core.vocabulary import EVIDENCE_LEVELS, LANGUAGES, PARTNER_ROLES, PARTNERSHIP_TYPES
@@ -40,15 +41,13 @@ from ..store import operations as ops
 from ..store.models import Assessment, Organisation, Partnership, User
 from ..store.passport import prefill
 from ..store.queries import answers_by_question, carried_ids, scope_of
+from ..store.report_facts import feedback_facts
 from . import access
 from .auth import invitation_url
 from .i18n import LANGUAGE_NAMES
 from .unit_of_work import after_commit
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-#: Anonymous results are shown only once this many partners have answered.
-ANONYMITY_THRESHOLD = 3
 
 
 def _labels(values: tuple[str, ...]) -> list[SelectChoice]:
@@ -394,28 +393,26 @@ def start_disclosure():
 def feedback():
     """Partners' ratings of the institute, in aggregate only, and only from the threshold up."""
     questionnaire = current_library().questionnaire("partner-feedback")
-    answered = db.session.scalars(
-        sa.select(Assessment)
-        .where(Assessment.direction == "partner_rates_host", Assessment.status.in_(["submitted", "accepted"]))
-        .options(selectinload(Assessment.answers))
-    ).all()
-    respondents = {assessment.respondent_id for assessment in answered}
+    feedback = feedback_facts(db.session)
     rows = []
-    if len(respondents) >= ANONYMITY_THRESHOLD:
+    if may_show(feedback.respondents):
         for question in questionnaire.questions:
-            values = [
-                answer.value
-                for a in answered
-                for answer in a.answers
-                if answer.question_id == question.id and answer.value is not None
-            ]
-            rows.append({"question": question, "count": len(values), "summary": _summary(question, values)})
+            answers = [answer for answer in feedback.answers if answer.question_id == question.id]
+            shown = may_show({answer.partner for answer in answers})
+            rows.append(
+                {
+                    "question": question,
+                    "withheld": not shown,
+                    "count": len(answers) if shown else None,
+                    "summary": _summary(question, [answer.value for answer in answers]) if shown else "",
+                }
+            )
     return render_template(
         "staff/feedback.html",
         questionnaire=questionnaire,
         rows=rows,
-        respondents=len(respondents),
-        threshold=ANONYMITY_THRESHOLD,
+        respondents=feedback.respondents,
+        threshold=MIN_RESPONDENTS,
     )
 
 

@@ -11,14 +11,20 @@ from pypdf import PdfReader
 
 from ddq.extensions import db
 from ddq.library import current_library
-from ddq.reporting.gather import capacity_report_context, scorecard_of
+from ddq.reporting.context import capacity_report_context, scorecard_of
 from ddq.reporting.render import load_template, render_html, render_pdf
 from ddq.store.models import Answer, Assessment, Organisation
+from ddq.store.report_facts import assessment_facts, capacity_facts
 from tests.conftest import ROOT
 
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def context_of(assessment, language: str = "en") -> dict:
+    """The capacity report's context, read from the store as the web and the command line read it."""
+    return capacity_report_context(capacity_facts(db.session, assessment), current_library(), language)
 
 
 @pytest.fixture
@@ -55,11 +61,11 @@ def listener():
 
 def test_pdf_reads_back_with_the_partner_the_domains_and_their_scores(funder_assessment):
     library = current_library()
-    html = render_html(load_template("capacity"), capacity_report_context(funder_assessment, library, "en"))
+    html = render_html(load_template("capacity"), context_of(funder_assessment))
     pdf = render_pdf(html)
     text = pdf_text(pdf)
     assert "Fundação Horizonte" in text
-    card = scorecard_of(funder_assessment, library)
+    card = scorecard_of(assessment_facts(db.session, funder_assessment), library)
     for domain in card.domains:
         assert library.domains[domain.domain].title.get() in text.replace("\n", " ")
         assert f"{domain.score:.2f}" in text
@@ -71,7 +77,7 @@ def test_pdf_reads_back_with_the_partner_the_domains_and_their_scores(funder_ass
 
 
 def test_breakdown_adds_up_in_the_report(funder_assessment):
-    context = capacity_report_context(funder_assessment, current_library(), "en")
+    context = context_of(funder_assessment)
     for domain in context["breakdown"]:
         scored = [item for item in domain["items"] if item["points"] is not None]
         assert sum(item["points"] for item in scored) == pytest.approx(domain["points"])
@@ -80,7 +86,7 @@ def test_breakdown_adds_up_in_the_report(funder_assessment):
 
 def test_report_in_the_readers_language(funder_assessment):
     html = render_html(
-        load_template("capacity"), capacity_report_context(funder_assessment, current_library(), "fr"), "fr"
+        load_template("capacity"), context_of(funder_assessment, "fr"), "fr"
     )
     assert 'lang="fr"' in html and "Profil par domaine" in html and "Gouvernance" in html
 
@@ -94,7 +100,7 @@ def test_hostile_answers_fetch_nothing_and_show_as_text(funder_assessment, liste
     for answer in funder_assessment.answers[:3]:
         answer.comment = hostile
     db.session.flush()
-    html = render_html(load_template("capacity"), capacity_report_context(funder_assessment, current_library(), "en"))
+    html = render_html(load_template("capacity"), context_of(funder_assessment))
     assert "<img src=" not in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
     pdf = render_pdf(html)
     assert hits == []
@@ -127,7 +133,7 @@ def test_hostile_template_fetches_nothing(tmp_path, listener, funder_assessment)
     )
     load_template.cache_clear()
     html = render_html(
-        load_template("capacity", reports), capacity_report_context(funder_assessment, current_library(), "en")
+        load_template("capacity", reports), context_of(funder_assessment)
     )
     pdf = render_pdf(html)
     load_template.cache_clear()
@@ -139,7 +145,7 @@ def test_hostile_template_fetches_nothing(tmp_path, listener, funder_assessment)
 
 def test_institute_disclosure_is_scored_and_reported_like_any_partner(demo_app):
     disclosure = db.session.scalar(sa.select(Assessment).where(Assessment.direction == "host_disclosure"))
-    context = capacity_report_context(disclosure, current_library(), "en")
+    context = context_of(disclosure)
     assert context["facts"].organisation == "BIL (the institute)"
     assert len(context["domains"]) == 11 and context["reciprocity"] is None
 
@@ -150,7 +156,7 @@ def test_draft_answers_and_comments_appear_in_the_report(funder_assessment):
     )
     answer.comment = "Our board renewed half its members in 2026."
     db.session.flush()
-    context = capacity_report_context(funder_assessment, current_library(), "en")
+    context = context_of(funder_assessment)
     html = render_html(load_template("capacity"), context)
     assert "Our board renewed half its members in 2026." in html
 

@@ -1,0 +1,45 @@
+"""Partners' feedback about the institute, in aggregate: each question's figure only from enough partners."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from ..core.anonymity import MIN_RESPONDENTS, may_show
+from ..core.facts import FeedbackFacts
+from ..core.questions import type_of
+
+
+def feedback_summary(feedback: FeedbackFacts, language: str) -> dict[str, Any]:
+    """Per question, the mean score of partners' answers, or `withheld` when too few partners answered it."""
+    rows = []
+    questionnaire = feedback.questionnaire
+    for question in questionnaire.questions if questionnaire is not None else ():
+        scores, partners = [], set()
+        for answer in feedback.answers:
+            if answer.question_id != question.id:
+                continue
+            figure = type_of(question).figure(question, answer.value)
+            if figure is None:
+                continue
+            scores.append(figure)
+            partners.add(answer.partner)
+        if not scores:
+            continue
+        low, high = type_of(question).scale(question)
+        scale = f"{low:g}–{high:g}"
+        shown = may_show(partners)
+        rows.append(
+            {
+                "question": question.text.get(language),
+                "withheld": not shown,
+                "mean": statistics.mean(scores) if shown else None,
+                "count": len(scores) if shown else None,
+                "scale": scale,
+            }
+        )
+    return {
+        "respondents": feedback.respondents,
+        "threshold": MIN_RESPONDENTS,
+        "rows": rows if may_show(feedback.respondents) else [],
+    }
