@@ -218,7 +218,7 @@ def import_command(
     import yaml
 
     from .importers.frame import import_template, write_definition
-    from .importers.intake import TemplateError
+    from .importers.intake import TemplateError, limits_from
     from .library import current_library
 
     root = Path(current_app.config["DDQ_QUESTIONNAIRES"])
@@ -241,6 +241,7 @@ def import_command(
             funder=funder,
             questionnaire_id=questionnaire_id,
             mapping=rules if isinstance(rules, dict) else None,
+            limits=limits_from(current_app.config),
         )
         path = write_definition(result, out or root)  # checks again that the file stays in its folder
     except TemplateError as error:

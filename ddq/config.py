@@ -33,6 +33,22 @@ def cookie_policy(base_url: str, *, force_secure: bool = False) -> dict[str, obj
     }
 
 
+#: Limits on imported workbooks; unset ones keep the defaults of ddq.importers.intake.ImportLimits:
+#: 20 MB, 200 MB unpacked, 50 sheets, 10,000 rows, 200 columns, 300,000 cells a workbook, groups 30 deep,
+#: 8 seconds and 512 MB to read.
+IMPORT_SETTINGS = (
+    "DDQ_IMPORT_MAX_BYTES",
+    "DDQ_IMPORT_MAX_UNPACKED_BYTES",
+    "DDQ_IMPORT_MAX_SHEETS",
+    "DDQ_IMPORT_MAX_ROWS",
+    "DDQ_IMPORT_MAX_COLUMNS",
+    "DDQ_IMPORT_MAX_CELLS",
+    "DDQ_IMPORT_MAX_DEPTH",
+    "DDQ_IMPORT_SECONDS",
+    "DDQ_IMPORT_MEMORY_MB",
+)
+
+
 def from_environment(instance_path: str) -> dict[str, object]:
     """Build the Flask configuration from DDQ_* variables."""
     secret = os.environ.get("DDQ_SECRET_KEY")
@@ -59,6 +75,9 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "DDQ_BASE_URL": base_url,
         "DDQ_INVITATION_DAYS": int(os.environ.get("DDQ_INVITATION_DAYS", 30)),
         "DDQ_MAX_EVIDENCE_BYTES": int(os.environ.get("DDQ_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)),
+        # Imported and uploaded workbooks are measured against these before any reader runs (ddq.importers.intake),
+        # then read in a child process with a hard time and memory limit.
+        **{key: float(os.environ[key]) for key in IMPORT_SETTINGS if key in os.environ},
         "RATELIMIT_ENABLED": os.environ.get("DDQ_RATE_LIMITS", "1") == "1",
         "RATELIMIT_STORAGE_URI": os.environ.get("DDQ_RATELIMIT_STORAGE", "memory://"),
         "BABEL_DEFAULT_LOCALE": "en",

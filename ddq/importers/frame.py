@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import yaml
 from ..core.burden import estimate
 from ..core.definitions import Library, Scope, check_library
 from ..core.paths import UnsafeName, file_in, id_problem
-from .intake import TemplateError, TemplateFile, TemplateProblem, open_template
+from .intake import ImportLimits, TemplateError, TemplateFile, TemplateProblem, open_template
 from .spreadsheet import normalise, parse_spreadsheet, read_sheets
 from .xlsform import parse_xlsform
 
@@ -101,16 +102,19 @@ def import_template(
     questionnaire_id: str | None = None,
     mapping: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportResult:
-    """Read, convert and check a template; raise TemplateError. Nothing is written here."""
-    template = open_template(name, data)
+    """Read, convert and check a template; raise TemplateError. Nothing is written here.
+
+    The file is measured against `limits` before any reader runs, and read in a child process under them."""
+    template = open_template(name, data, limits=limits)
     questionnaire_id = questionnaire_id or (mapping or {}).get("id") or slug(template.name.rsplit(".", 1)[0])
     problem = id_problem(questionnaire_id)  # checked before the id becomes part of any path
     if problem:
         raise TemplateError([TemplateProblem(template.name, f"{problem} (choose another id: --id)")])
     sheets = read_sheets(template)  # read once: both the detection and the spreadsheet reader use it
     if is_xlsform(template, sheets):
-        definition, warnings = parse_xlsform(template)
+        definition, warnings = parse_xlsform(template, sheets)
     else:
         definition, warnings = parse_spreadsheet(template, dict(mapping or {}), sheets)
     funder = funder or (mapping or {}).get("funder") or "the funder"
@@ -203,13 +207,20 @@ def definition_file(folder: Path, questionnaire_id: Any, name: str) -> Path:
         raise TemplateError([TemplateProblem(name, str(error))]) from None
 
 
+def _comment(text: Any) -> str:
+    """Text for a one-line YAML comment: every line break (YAML counts \\x85, \\u2028 and \\u2029 too) and
+    control character becomes a space, so that nothing a funder or a file name says can leave the comment."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(text)).split())
+
+
 def write_definition(result: ImportResult, out: Path) -> Path:
     """Write the checked definition into `out` (and nowhere else); TemplateError when its id cannot be a file name."""
     path = definition_file(out, result.definition["id"], result.definition["provenance"]["source"])
     out.mkdir(parents=True, exist_ok=True)
     header = (
-        f"# Imported from {result.definition['provenance']['source']} "
-        f"(sha256 {result.definition['provenance']['sha256'][:12]}…) for {result.definition['mandated_by']}.\n"
+        f"# Imported from {_comment(result.definition['provenance']['source'])} "
+        f"(sha256 {result.definition['provenance']['sha256'][:12]}…) "
+        f"for {_comment(result.definition['mandated_by'])}.\n"
         "# Check the suggested domains and matches before use; edit the file, not the funder's spreadsheet.\n"
     )
     path.write_text(header + _yaml(result.definition), encoding="utf-8")

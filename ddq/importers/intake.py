@@ -6,10 +6,9 @@ Nothing here trusts the file: every refusal names the file (and the sheet, row a
 from __future__ import annotations
 
 import hashlib
-import io
-import re
-import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 MAX_BYTES = 20 * 1024 * 1024
 #: An .xlsx is a zip: its parts may not unpack to more than this, nor compress better than MAX_RATIO.
@@ -17,6 +16,55 @@ MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 200
 EXTENSIONS = (".xlsx", ".xls", ".csv")
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How large a workbook may be, measured from its own metadata before any reader allocates."""
+
+    max_bytes: int = MAX_BYTES
+    #: the parts of an .xlsx together, unpacked; and how much better than MAX_RATIO no part may compress
+    max_unpacked: int = MAX_UNPACKED
+    max_ratio: int = MAX_RATIO
+    max_parts: int = 1000
+    max_sheets: int = 50
+    #: per sheet, counted from A1 as readers allocate them: rows, columns, and rows x columns
+    max_rows: int = 10_000
+    max_columns: int = 200
+    max_cells: int = 300_000
+    max_shared_strings: int = 200_000
+    #: groups inside groups in an XLSForm
+    max_depth: int = 30
+    #: the reader runs in a child process under these limits: wall-clock seconds and memory beyond the parent's
+    seconds: float = 8.0
+    memory_mb: int = 512
+
+
+#: Settings (ddq.config) -> ImportLimits fields.
+SETTINGS = {
+    "DDQ_IMPORT_MAX_BYTES": "max_bytes",
+    "DDQ_IMPORT_MAX_UNPACKED_BYTES": "max_unpacked",
+    "DDQ_IMPORT_MAX_SHEETS": "max_sheets",
+    "DDQ_IMPORT_MAX_ROWS": "max_rows",
+    "DDQ_IMPORT_MAX_COLUMNS": "max_columns",
+    "DDQ_IMPORT_MAX_CELLS": "max_cells",
+    "DDQ_IMPORT_MAX_DEPTH": "max_depth",
+    "DDQ_IMPORT_SECONDS": "seconds",
+    "DDQ_IMPORT_MEMORY_MB": "memory_mb",
+}
+
+
+def limits_from(config: Mapping[str, Any]) -> ImportLimits:
+    """The import limits a configuration sets (unset ones keep their defaults)."""
+    types = {item.name: item.type for item in fields(ImportLimits)}
+    values = {}
+    for key, name in SETTINGS.items():
+        if config.get(key) is not None:
+            values[name] = float(config[key]) if types[name] in (float, "float") else int(config[key])
+    return ImportLimits(**values)
+
+
+DEFAULT_LIMITS = ImportLimits()
 
 
 @dataclass(frozen=True, order=True)
@@ -55,10 +103,18 @@ class TemplateFile:
     kind: str  # xlsx | xls | csv
     sha256: str
     warnings: list[str] = field(default_factory=list)
+    #: the limits it was measured against, which its readers keep to
+    limits: ImportLimits = DEFAULT_LIMITS
 
 
-def open_template(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> TemplateFile:
-    """Check an uploaded template before anything parses it; raise TemplateError."""
+def open_template(
+    name: str, data: bytes, max_bytes: int | None = None, limits: ImportLimits | None = None
+) -> TemplateFile:
+    """Check and measure an uploaded template before anything parses it; raise TemplateError."""
+    from . import measure
+
+    limits = limits or DEFAULT_LIMITS
+    max_bytes = limits.max_bytes if max_bytes is None else max_bytes
     display = name.replace("\\", "/").rsplit("/", 1)[-1] or "the file"
 
     def refuse(message: str, **where: str | int | None) -> TemplateError:
@@ -78,106 +134,15 @@ def open_template(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> Templat
                 "the workbook is password-protected (or is an old .xls renamed): save it without a "
                 "password, as .xlsx, and import it again"
             )
-        _check_zip(display, data)
+        measure.measure_xlsx(display, data, limits)
     elif kind == "xls" and not data.startswith(OLE):
         raise refuse("this is not an Excel 97-2003 (.xls) workbook: the file is damaged or has the wrong extension")
+    elif kind == "xls":
+        measure.measure_xls(display, data, limits)
     elif kind == "csv":
         _check_csv(display, data)
-    return TemplateFile(display, data, kind, hashlib.sha256(data).hexdigest())
-
-
-def _check_zip(name: str, data: bytes) -> None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except zipfile.BadZipFile:
-        damaged = TemplateProblem(name, "the workbook is damaged or truncated (not a readable .xlsx)")
-        raise TemplateError([damaged]) from None
-    total = sum(member.file_size for member in members)
-    for member in members:
-        if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
-            raise TemplateError(
-                [
-                    TemplateProblem(
-                        name,
-                        f"part {member.filename!r} unpacks {member.file_size // 2**20}"
-                        " MB from almost nothing: refused as a zip bomb",
-                    )
-                ]
-            )
-    if total > MAX_UNPACKED:
-        raise TemplateError(
-            [
-                TemplateProblem(
-                    name, f"the workbook unpacks to {total // 2**20} MB; the limit is {MAX_UNPACKED // 2**20} MB"
-                )
-            ]
-        )
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names:
-        raise TemplateError([TemplateProblem(name, "the file is a zip archive but not an Excel workbook")])
-    _check_formulas(name, archive)
-
-
-_SHEET_TAG = re.compile(rb"<sheet\s[^>]*>")
-_RELATION_TAG = re.compile(rb"<Relationship\s[^>]*>")
-
-
-def _attribute(tag: bytes, name: bytes) -> bytes:
-    found = re.search(rb"(?:^|\s)" + re.escape(name) + rb'="([^"]*)"', tag)
-    return found.group(1) if found else b""
-
-
-_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
-_FORMULA_PART = re.compile(rb"<f([^>]*?)(?:/>|>(.*?)</f>)", re.DOTALL)
-_SHARED_INDEX = re.compile(rb'si="(\d+)"')
-#: Excel stores typed-in TRUE and FALSE as formulas: constants, accepted.
-_CONSTANTS = {b"TRUE()", b"FALSE()", b"TRUE", b"FALSE"}
-
-
-def _check_formulas(name: str, archive: zipfile.ZipFile) -> None:
-    """Formulas are refused: their cached results may be stale, and they are a way to smuggle content in."""
-    try:
-        workbook = archive.read("xl/workbook.xml")
-        relations = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return
-    targets = {_attribute(tag, b"Id"): _attribute(tag, b"Target").decode() for tag in _RELATION_TAG.findall(relations)}
-    problems = []
-    sheets = [(_attribute(tag, b"name"), _attribute(tag, b"r:id")) for tag in _SHEET_TAG.findall(workbook)]
-    for sheet_name, rid in sheets:
-        target = targets.get(rid, "").lstrip("/")
-        path = target if target.startswith("xl/") else f"xl/{target}"
-        try:
-            content = archive.read(path)
-        except KeyError:
-            continue
-        shared: dict[bytes, bytes] = {}
-        for column, row, inner in _CELL.findall(content):
-            formula = _FORMULA_PART.search(inner or b"")
-            if formula is None:
-                continue
-            attributes, text = formula.group(1), (formula.group(2) or b"").strip()
-            index = _SHARED_INDEX.search(attributes)
-            if index and text:
-                shared[index.group(1)] = text
-            elif index:
-                text = shared.get(index.group(1), b"")
-            if text.upper() in _CONSTANTS:
-                continue
-            problems.append(
-                TemplateProblem(
-                    name,
-                    "formulas are not accepted: paste the values instead",
-                    sheet=sheet_name.decode(),
-                    row=int(row),
-                    column=column.decode(),
-                )
-            )
-            if len(problems) >= 20:
-                break
-    if problems:
-        raise TemplateError(problems)
+        measure.measure_csv(display, data, limits)
+    return TemplateFile(display, data, kind, hashlib.sha256(data).hexdigest(), limits=limits)
 
 
 def _check_csv(name: str, data: bytes) -> None:

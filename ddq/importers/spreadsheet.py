@@ -199,7 +199,16 @@ def split_options(text: Any) -> list[str]:
 
 
 def read_sheets(template: TemplateFile) -> dict[str, pd.DataFrame]:
-    """Every sheet as text cells with no header assumed (calamine: fast, and never evaluates anything)."""
+    """Every sheet as text cells with no header assumed (calamine: fast, and never evaluates anything).
+
+    The template was measured when it was opened; the reader still runs in a child process under the template's
+    time and memory limits, so that no file can take down or tie up the process reading it."""
+    from .guard import run_limited
+
+    return run_limited(template.name, _read_sheets, template, limits=template.limits)
+
+
+def _read_sheets(template: TemplateFile) -> dict[str, pd.DataFrame]:
     try:
         if template.kind == "csv":
             frame = pd.read_csv(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from .intake import TemplateError, TemplateFile, TemplateProblem
@@ -167,17 +168,73 @@ def _constraint_bounds(constraint: str) -> dict[str, float]:
     return bounds
 
 
-def parse_xlsform(template: TemplateFile) -> tuple[dict[str, Any], list[str]]:
-    """Read an XLSForm into a ddq definition (a plain dict) and the warnings worth reading."""
+def nesting_depth(survey: Any) -> tuple[int, int | None]:
+    """How deep groups and repeats nest in a survey sheet (read with no header), and the row where it is deepest."""
+    rows = survey.itertuples(index=False, name=None)
+    header = next(rows, ())
+    names = [re.sub(r"\s+", " ", str(cell)).strip().lower() if isinstance(cell, str) else "" for cell in header]
+    if "type" not in names:
+        return 0, None
+    column = names.index("type")
+    depth = deepest = 0
+    where = None
+    for number, row in enumerate(rows, start=2):
+        cell = row[column] if column < len(row) else None
+        kind = re.sub(r"[\s_]+", " ", cell.strip().lower()) if isinstance(cell, str) else ""
+        if kind in {"begin group", "begin repeat"}:
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, number
+        elif kind in {"end group", "end repeat"}:
+            depth = max(depth - 1, 0)
+    return deepest, where
+
+
+def _check_depth(template: TemplateFile, sheets: Mapping[str, Any] | None) -> None:
+    from .spreadsheet import normalise, read_sheets
+
+    if sheets is None:
+        sheets = read_sheets(template)
+    survey = next((frame for name, frame in sheets.items() if normalise(name) == "survey"), None)
+    if survey is None:
+        return
+    deepest, row = nesting_depth(survey)
+    if deepest > template.limits.max_depth:
+        raise TemplateError(
+            [
+                TemplateProblem(
+                    template.name,
+                    f"groups are nested {deepest} deep; the limit is {template.limits.max_depth}",
+                    sheet="survey",
+                    row=row,
+                )
+            ]
+        )
+
+
+def _pyxform_json(template: TemplateFile) -> dict[str, Any]:
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
 
     try:
-        form = parse_file_to_json(None, file_object=io.BytesIO(template.data))
+        return parse_file_to_json(None, file_object=io.BytesIO(template.data))
     except PyXFormError as error:
         raise TemplateError([TemplateProblem(template.name, f"not a valid XLSForm: {error}")]) from None
     except Exception as error:
         raise TemplateError([TemplateProblem(template.name, f"the XLSForm could not be read: {error}")]) from None
+
+
+def parse_xlsform(
+    template: TemplateFile, sheets: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Read an XLSForm into a ddq definition (a plain dict) and the warnings worth reading.
+
+    Group nesting is measured first (from `sheets` when the caller has read them); pyxform then runs in a child
+    process under the template's time and memory limits."""
+    from .guard import run_limited
+
+    _check_depth(template, sheets)
+    form = run_limited(template.name, _pyxform_json, template, limits=template.limits)
     warnings: list[str] = []
     default_language = form.get("default_language") or "default"
     used: set[str] = set()

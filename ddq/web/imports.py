@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..importers.frame import import_template, write_definition
-from ..importers.intake import TemplateError, open_template
+from ..importers.intake import TemplateError, limits_from, open_template
 from ..importers.offline import OfflineChange, read_offline, write_offline
 from ..library import current_library
 from ..store import operations as ops
@@ -47,6 +47,7 @@ def _run_import(data: bytes, name: str, form) -> object:
         funder=form.get("funder") or None,
         questionnaire_id=form.get("questionnaire_id") or None,
         mapping=mapping,
+        limits=limits_from(current_app.config),
     )
 
 
@@ -152,7 +153,7 @@ def upload_offline(assessment_id: int):
         flash(_("Choose the spreadsheet to upload."), "error")
         return redirect(url_for("respond.assessment", assessment_id=assessment.id))
     try:
-        template = open_template(upload.filename, upload.read())
+        template = open_template(upload.filename, upload.read(), limits=limits_from(current_app.config))
         changes, problems = read_offline(template, questionnaire, scope_of(assessment), answers_by_question(assessment))
     except TemplateError as error:
         return render_template(
