@@ -8,6 +8,7 @@ from typing import Any
 
 from ..core.cells import append_row
 from ..core.definitions import Question, Questionnaire, Scope
+from ..core.questions import type_of
 from .intake import TemplateError, TemplateFile, TemplateProblem
 from .spreadsheet import normalise, read_sheets
 
@@ -25,20 +26,7 @@ class OfflineChange:
 
 
 def _how(question: Question, language: str) -> str:
-    if question.type == "multi_choice":
-        return "; ".join(f"{c.value} = {c.label.get(language)}" for c in question.choices) + " (several: a; b)"
-    if question.choices:
-        return "; ".join(f"{c.value} = {c.label.get(language)}" for c in question.choices)
-    if question.type == "rating":
-        return f"{question.minimum:g} to {question.maximum:g}"
-    kinds = {
-        "number": "a number",
-        "money": "an amount",
-        "percent": "0 to 100",
-        "date": "YYYY-MM-DD",
-        "document": "upload documents on the website",
-    }
-    return kinds.get(question.type, "text")
+    return type_of(question).answer_hint(question, language)
 
 
 def _shown(value: Any) -> str:
@@ -104,7 +92,7 @@ def _value(question: Question, cell: str) -> Any:
         key = normalise(text)
         return by_value.get(key) or by_label.get(key) or text.strip()
 
-    if question.type == "multi_choice":
+    if type_of(question).is_multiple:
         return [one(part) for part in cell.split(";") if part.strip()]
     return one(cell)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.questions import CHOICES, TYPES
 from .intake import TemplateError, TemplateFile, TemplateProblem
 from .xlsform import safe_id
 
@@ -160,35 +161,27 @@ def column_role(header: Any) -> tuple[str, str | None] | None:
     return None
 
 
+#: Formats that become a type with choices made here (a yes/no/partially list, a numbered scale).
 FORMATS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(yes\s*/\s*no|y\s*/\s*n|oui\s*/\s*non|si\s*/\s*no|sim\s*/\s*nao|boolean)$"), "yes_no"),
     (
         re.compile(r"^(yes\s*/\s*no\s*/\s*(partially|partial|in part|n/?a)|oui\s*/\s*non\s*/\s*partiellement)$"),
         "yes_no_partially",
     ),
     (re.compile(r"^(scale|rating|score|echelle|escala)\s*(\d+)\s*(-|to|a|à)\s*(\d+)$"), "scale"),
-    (re.compile(r"^(free text|long text|narrative|texte libre|texto libre|texto livre|paragraph|essay)$"), "long_text"),
-    (re.compile(r"^(text|short text|texte|texto|string|name)$"), "short_text"),
-    (re.compile(r"^(number|numeric|integer|decimal|count|nombre|numero|entier)$"), "number"),
-    (re.compile(r"^(currency|amount|money|montant|monto|valor|usd|eur|gbp)$"), "money"),
-    (re.compile(r"^(percentage|percent|%|pourcentage|porcentaje|porcentagem)$"), "percent"),
-    (re.compile(r"^(date|fecha|data)$"), "date"),
-    (
-        re.compile(
-            r"^(multiple choice|multi choice|select multiple|select all( that apply)?|checkboxes|"
-            r"choix multiple|seleccion multiple|multipla escolha)$"
-        ),
-        "multi_choice",
-    ),
-    (
-        re.compile(
-            r"^(single choice|select one|dropdown|drop down|list|choice|choix unique|seleccion unica|"
-            r"escolha unica)$"
-        ),
-        "single_choice",
-    ),
-    (re.compile(r"^(document|upload|file|attachment|fichier|archivo|arquivo|documento)$"), "document"),
 ]
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s*/\s*", "/", text.strip().lower())
+
+
+#: Every word a question type answers to in a "type" column (its synonyms), as typed and as normalised.
+TYPE_WORDS: dict[str, str] = {}
+for _kind in TYPES.values():
+    for _word in _kind.synonyms:
+        TYPE_WORDS.setdefault(_compact(_word), _kind.name)
+        TYPE_WORDS.setdefault(normalise(_word), _kind.name)
+TYPE_WORDS.pop("", None)
 
 
 def split_options(text: Any) -> list[str]:
@@ -328,7 +321,7 @@ def _columns(
 
 def _format(raw: str, options: list[str], lookups: dict[str, list[str]]) -> tuple[str | None, dict[str, Any]]:
     key = normalise(raw).replace(" / ", "/")
-    compact = re.sub(r"\s*/\s*", "/", raw.strip().lower())
+    compact = _compact(raw)
     if normalise(raw) in lookups:
         return "single_choice", {"options": lookups[normalise(raw)]}
     if ":" in raw and normalise(raw.split(":", 1)[0]) in {
@@ -348,6 +341,8 @@ def _format(raw: str, options: list[str], lookups: dict[str, list[str]]) -> tupl
             if kind == "scale":
                 return "scale", {"low": int(match.group(2)), "high": int(match.group(4))}
             return kind, {}
+    if compact in TYPE_WORDS or key in TYPE_WORDS:
+        return TYPE_WORDS.get(compact) or TYPE_WORDS[key], {}
     if not raw.strip() and options:
         return "single_choice", {}
     if not raw.strip():
@@ -452,7 +447,7 @@ def _read_rows(
         if get(row, "mandatory").lower() in YES:
             question["required"] = True
         evidence = get(row, "evidence")
-        if evidence and question["type"] != "document":
+        if evidence and not TYPES[question["type"]].is_document:
             question["evidence"] = {"en": evidence}
         question["metadata"] = {"source_row": f"{sheet}!{excel_row}", **({"number": number} if number else {})}
         section["questions"].append(question)
@@ -483,7 +478,7 @@ def _apply_kind(
         else:
             question["type"] = "rating"
             question["minimum"], question["maximum"] = low, high
-    elif kind in {"single_choice", "multi_choice"}:
+    elif TYPES[kind].choices_from == CHOICES:
         if not options:
             warnings.append(f"sheet {sheet!r}, row {row}: a choice question without options: asked as text")
             question["type"] = "short_text"

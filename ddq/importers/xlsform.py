@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..core.questions import ANCHORS, CHOICES, SCORE_MAX, TYPES, YES_NO_SCORES, type_for_xlsform, type_with_appearance
 from .intake import TemplateError, TemplateFile, TemplateProblem
 
 LANGUAGE_NAMES = {
@@ -279,17 +280,6 @@ def parse_xlsform(
     return definition, warnings
 
 
-TYPE_MAP = {
-    "text": "short_text",
-    "integer": "number",
-    "decimal": "number",
-    "date": "date",
-    "select one": "single_choice",
-    "select all that apply": "multi_choice",
-    "select multiple": "multi_choice",
-}
-
-
 def convert_question(
     child: dict[str, Any],
     default_language: str,
@@ -312,7 +302,7 @@ def convert_question(
     ids[name] = question_id
     question: dict[str, Any] = {"id": question_id, "text": label}
     metadata: dict[str, str] = {}
-    target = TYPE_MAP.get(kind)
+    target = type_for_xlsform(kind)
     if kind in {"select one", "select all that apply", "select multiple", "rank"}:
         choices = []
         seen_values: set[str] = set()
@@ -383,8 +373,8 @@ def convert_question(
         target = "short_text"
         warnings.append(f"{name}: type {kind!r} is asked as text")
     control = child.get("control", {}) or {}
-    if target == "short_text" and (control.get("rows") or control.get("appearance") == "multiline"):
-        target = "long_text"
+    if control.get("rows") or control.get("appearance") == "multiline":
+        target = type_with_appearance(target, "multiline")
     target = _restore_ddq_type(child, target, question)
     question["type"] = target
     hint = text_of(child.get("hint"), default_language, warnings, name)
@@ -404,7 +394,7 @@ def convert_question(
                 f"{name}: condition {' and '.join(conditions)!r} is kept as a note; the question is always shown"
             )
     if bind.get("constraint"):
-        bounds = _constraint_bounds(bind["constraint"]) if target in {"number", "rating", "money", "percent"} else {}
+        bounds = _constraint_bounds(bind["constraint"]) if TYPES[target].takes_bounds else {}
         question.update({key: value for key, value in bounds.items() if key not in question})
         if not bounds:
             metadata["constraint"] = bind["constraint"]
@@ -422,19 +412,17 @@ def convert_question(
 def _restore_ddq_type(child: dict[str, Any], target: str, question: dict[str, Any]) -> str:
     """Honour the `ddq_type` column that ddq's own XLSForm export writes, so a round trip changes nothing."""
     wanted = str(child.get("ddq_type", "")).strip()
-    if not wanted or wanted == target:
+    if not wanted or wanted == target or wanted not in TYPES:
         return target
-    if wanted == "maturity" and len(question.get("choices", [])) == 4:
-        choices = question.pop("choices")
-        question["anchors"] = [choice["label"] for choice in choices]
-        return "maturity"
-    if wanted == "yes_no" and target == "single_choice":
+    kind, read = TYPES[wanted], TYPES[target]
+    if kind.choices_from == ANCHORS and len(question.get("choices", [])) == SCORE_MAX:
+        question["anchors"] = [choice["label"] for choice in question.pop("choices")]
+        return wanted
+    if kind.choices_from == YES_NO_SCORES and read.choices_from == CHOICES:
         scores = {choice["value"]: choice["score"] for choice in question.pop("choices", []) if "score" in choice}
         if scores:
             question["scores"] = scores
-        return "yes_no"
-    if target == "number" and wanted in {"money", "percent", "rating"}:
         return wanted
-    if target == "short_text" and wanted == "long_text":
-        return wanted
+    if kind.choices_from is None and read.choices_from is None and type_for_xlsform(kind.xlsform_type) == target:
+        return wanted  # the same XLSForm type, read back as ddq's finer type (money, percent, rating, email …)
     return target

@@ -12,21 +12,10 @@ from typing import Any
 from ..core.cells import append_row
 from ..core.conditions import Condition
 from ..core.definitions import Question, Questionnaire, Text
+from ..core.questions import YES_NO_SCORES, type_of
 from ..core.vocabulary import LANGUAGES
 
 LANGUAGE_LABELS = {"en": "English (en)", "fr": "French (fr)", "es": "Spanish (es)", "pt": "Portuguese (pt)"}
-XLSFORM_TYPES = {
-    "short_text": "text",
-    "long_text": "text",
-    "number": "decimal",
-    "money": "decimal",
-    "percent": "decimal",
-    "rating": "integer",
-    "date": "date",
-    "document": "file",
-}
-
-
 def _expression(node: Any) -> str:
     """ddq's condition tree as an XLSForm expression."""
     kind = node[0]
@@ -68,7 +57,8 @@ def _texts(prefix: str, text: Text | None, languages: list[str]) -> dict[str, st
 
 
 def _choice_list(question: Question) -> str:
-    plain_yes_no = question.type == "yes_no" and not question.scored
+    """Unscored yes/no questions share one list; every other question has a list of its own."""
+    plain_yes_no = type_of(question).choices_from == YES_NO_SCORES and not question.scored
     return "yes_no" if plain_yes_no else f"list_{question.id}"
 
 
@@ -122,14 +112,9 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
 
 
 def _survey_row(question: Question, languages: list[str]) -> dict[str, Any]:
-    if question.type == "multi_choice":
-        kind = f"select_multiple {_choice_list(question)}"
-    elif question.choices:
-        kind = f"select_one {_choice_list(question)}"
-    else:
-        kind = XLSFORM_TYPES[question.type]
+    kind = type_of(question)
     row: dict[str, Any] = {
-        "type": kind,
+        "type": kind.xlsform(question, _choice_list(question)),
         "name": question.id,
         "ddq_type": question.type,
         **_texts("label", question.text, languages),
@@ -143,8 +128,8 @@ def _survey_row(question: Question, languages: list[str]) -> dict[str, Any]:
     bounds += [f". <= {question.maximum:g}"] if question.maximum is not None else []
     if bounds:
         row["constraint"] = " and ".join(bounds)
-    if question.type == "long_text":
-        row["appearance"] = "multiline"
+    if kind.xlsform_appearance:
+        row["appearance"] = kind.xlsform_appearance
     if question.domain:
         row["ddq_domain"] = question.domain
     return row

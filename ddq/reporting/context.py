@@ -8,6 +8,7 @@ from typing import Any
 from ..core.actions import SuggestedAction, suggest_actions
 from ..core.definitions import Library, Question, Questionnaire
 from ..core.facts import AnswerView, AssessmentFacts, CapacityFacts, ReciprocalFacts, ReportFacts
+from ..core.questions import type_of
 from ..core.reciprocity import Reciprocity
 from ..core.reciprocity import reciprocity as compare_sides
 from ..core.scoring import Scorecard, score_assessment
@@ -19,20 +20,12 @@ __all__ = ["AnswerView", "ReportFacts", "capacity_context", "capacity_report_con
 
 
 def answer_text(question: Question, answer: AnswerView | None, language: str) -> str:
-    """An answer in words: the label of the chosen choice(s), or the value as given."""
+    """An answer in words, as its question type reads it; N/A with its reason."""
     if answer is None or (answer.value in (None, "", []) and not answer.not_applicable):
         return ""
     if answer.not_applicable:
         return "N/A" + (f" — {answer.na_reason}" if answer.na_reason else "")
-    values = answer.value if isinstance(answer.value, list) else [answer.value]
-    if question.choices:
-        labels = []
-        for value in values:
-            choice = question.choice(str(value))
-            prefix = f"{value}. " if question.type == "maturity" else ""
-            labels.append(prefix + choice.label.get(language) if choice else str(value))
-        return "; ".join(labels)
-    return "; ".join(str(value) for value in values)
+    return type_of(question).display(question, answer.value, language)
 
 
 def domain_rows(scorecard: Scorecard, library: Library, language: str) -> list[dict[str, Any]]:
