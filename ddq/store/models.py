@@ -253,6 +253,8 @@ class Answer(db.Model):
     reused_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("answers.id"))
     #: When the respondent confirmed a carried-over answer is still true.
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Raised by every save that changes the answer; a form sends back the version it showed (see save_draft_answer).
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
     reused_from: Mapped[Answer | None] = relationship(remote_side=[id])

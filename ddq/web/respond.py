@@ -147,12 +147,22 @@ def section(assessment_id: int, section_id: str):
     applicable = [question for question in current.questions if question.applies_to.matches(scope)]
     editable = access.can_answer(current_user, assessment)
     problems: dict[str, str] = {}
+    conflicts: dict[str, tuple] = {}
     if request.method == "POST":
         if not editable:
             abort(403)
         # the form is only bound to read a post; pages are rendered by the project's own macros (faster)
-        problems = _save_section(assessment, current.id, applicable, make_section_form(applicable)())
-        if problems:
+        problems, conflicts = _save_section(assessment, current.id, applicable, make_section_form(applicable)())
+        if conflicts:
+            flash(
+                _(
+                    "Saved, except %(n)d answers that someone else changed while you were editing: "
+                    "for each, keep yours or take theirs, then save again.",
+                    n=len(conflicts),
+                ),
+                "warning",
+            )
+        elif problems:
             flash(_("Saved. Some answers need another look: they are kept as you typed them."), "warning")
         else:
             flash(_("Saved."), "success")
@@ -161,9 +171,13 @@ def section(assessment_id: int, section_id: str):
                 if following:
                     return redirect(url_for("respond.section", assessment_id=assessment.id, section_id=following))
                 return redirect(url_for("respond.assessment", assessment_id=assessment.id))
-        if not problems:
+        if not problems and not conflicts:
             return redirect(url_for("respond.section", assessment_id=assessment.id, section_id=current.id))
     answers = answers_by_question(assessment)
+    versions = {q.id: answers[q.id].version if q.id in answers else 0 for q in applicable}
+    bases = {q.id: ops.content_fingerprint(ops.answer_content(answers.get(q.id))) for q in applicable}
+    theirs = {question_id: _theirs(answers[question_id]) for question_id in conflicts}
+    answers.update({question_id: _Mine(answers[question_id], mine) for question_id, mine in conflicts.items()})
     values = given_values(answers)
     shown = {question.id for question in visible_questions(current, questionnaire, scope, values)}
     files = _files_by_question(assessment)
@@ -180,6 +194,9 @@ def section(assessment_id: int, section_id: str):
         answers=answers,
         files=files,
         problems=problems,
+        conflicts=theirs,
+        versions=versions,
+        bases=bases,
         editable=editable,
         conditions={q.id: json.dumps(q.show_if.as_data()) for q in applicable if q.show_if is not None},
         known_values=json.dumps({key: value for key, value in values.items() if value is not None}),
@@ -193,26 +210,62 @@ def _next_section(assessment: Assessment, questionnaire: Questionnaire, section_
     return ids[ids.index(section_id) + 1] if section_id in ids and ids.index(section_id) + 1 < len(ids) else None
 
 
-def _save_section(assessment: Assessment, section_id: str, questions: list, form) -> dict[str, str]:
-    """Save every answer on the page, valid or not, and the files; return the problems by question id."""
+class _Mine:
+    """An answer as this person wrote it, shown in the form beside the newer answer someone else saved."""
+
+    def __init__(self, answer, content: tuple) -> None:
+        self._answer = answer
+        self.value, self.draft, self.not_applicable, self.na_reason, self.comment = content
+
+    def __getattr__(self, name: str):
+        return getattr(self._answer, name)
+
+
+def _theirs(answer) -> dict:
+    """The newer answer someone else saved, and who saved it."""
+    author = db.session.get(User, answer.answered_by_id) if answer.answered_by_id else None
+    return {"answer": answer, "by": author.name if author else None}
+
+
+def _base_version(question_id: str) -> int | None:
+    """The version of the answer the page showed; None from a page that does not say."""
+    posted = request.form.get(f"version_{question_id}", "")
+    return int(posted) if posted.isdigit() and len(posted) < 10 else None
+
+
+def _save_section(
+    assessment: Assessment, section_id: str, questions: list, form
+) -> tuple[dict[str, str], dict[str, tuple]]:
+    """Save every answer on the page, valid or not, and the files.
+
+    Returns the problems by question id, and the answers someone else changed since the page was shown (what
+    this person wrote, by question id): those are not saved, and the page shows both for the person to choose.
+    """
     problems: dict[str, str] = {}
+    conflicts: dict[str, tuple] = {}
     on_page = set(request.form.getlist("present"))  # only what the page showed: a partial post clears nothing
     for question in questions:
         posted = posted_answer(form, question) if question.id in on_page else None
-        if posted is None:
+        if posted is None or request.form.get(f"resolve_{question.id}") == "theirs":
             continue
         if question.type == "document":
             posted["raw"] = None
-        problem = ops.save_draft_answer(
-            db.session,
-            assessment,
-            question,
-            posted["raw"],
-            not_applicable=posted["not_applicable"],
-            na_reason=posted["na_reason"],
-            comment=posted["comment"],
-            actor=current_user,
-        )
+        try:
+            problem = ops.save_draft_answer(
+                db.session,
+                assessment,
+                question,
+                posted["raw"],
+                not_applicable=posted["not_applicable"],
+                na_reason=posted["na_reason"],
+                comment=posted["comment"],
+                actor=current_user,
+                base_version=_base_version(question.id),
+                base=request.form.get(f"base_{question.id}"),
+            )
+        except ops.StaleAnswer as stale:
+            conflicts[question.id] = stale.content
+            problem = None
         upload = form[f"file_{question.id}"].data if f"file_{question.id}" in form else None
         if isinstance(upload, FileStorage) and upload.filename:
             try:
@@ -241,9 +294,8 @@ def _save_section(assessment: Assessment, section_id: str, questions: list, form
     except ValueError:
         seconds = 0
     ops.record_section_time(db.session, assessment, section_id, current_user, seconds)
-    if assessment.status == "sent":
-        ops.change_status(db.session, assessment, "in_progress", current_user)
-    return problems
+    ops.start_answering(db.session, assessment, current_user)
+    return problems, conflicts
 
 
 def _files_by_question(assessment: Assessment) -> dict[str, list[EvidenceFile]]:

@@ -273,3 +273,59 @@ def test_a_partial_post_clears_nothing_that_was_not_on_the_page(browser, ids, da
     partner.post(f"/a/{ids['a_self']}/s/people", data={"present": ["staff_count"], "q_staff_count": "7"})
     assert answer_of(data, ids["a_self"], "staff_count")["value"] == 7
     assert answer_of(data, ids["a_self"], "key_roles")["value"] == 3
+
+
+def _shown_form(page: str, question_ids: list[str]) -> dict:
+    """The version and base of each answer as the page shows them, as a browser sends them back."""
+    data = {"present": question_ids}
+    for question_id in question_ids:
+        for field in ("version", "base"):
+            data[f"{field}_{question_id}"] = re.search(rf'name="{field}_{question_id}" value="(\w+)"', page).group(1)
+    return data
+
+
+def test_a_stale_save_is_not_applied_silently_and_the_person_chooses(browser, ids, data):
+    url = f"/a/{ids['a_self']}/s/people"
+    first, second = browser("partner_a"), browser("colleague1@partner1.example.org")
+    first_form = _shown_form(first.get(url).get_data(as_text=True), ["staff_count", "key_roles"])
+    second_form = _shown_form(second.get(url).get_data(as_text=True), ["staff_count", "key_roles"])
+    assert first.post(url, data={**first_form, "q_staff_count": "12"}).status_code == 302
+    # the second person's page still shows the old answer: their different value is not applied silently
+    response = second.post(url, data={**second_form, "q_staff_count": "15", "q_key_roles": "2"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="conflict-staff_count"' in page
+    assert "someone else changed while you were editing" in page
+    assert re.search(r'id="conflict-staff_count".*?12', page, re.S)  # theirs, shown
+    assert 'value="15"' in page  # mine, kept in the form
+    assert answer_of(data, ids["a_self"], "staff_count")["value"] == 12
+    assert answer_of(data, ids["a_self"], "key_roles")["value"] == 2  # the rest of the page was saved
+    # keep mine: the page now carries the newer version, so the save goes through
+    again = _shown_form(page, ["staff_count"])
+    assert second.post(url, data={**again, "q_staff_count": "15", "resolve_staff_count": "mine"}).status_code == 302
+    assert answer_of(data, ids["a_self"], "staff_count")["value"] == 15
+
+
+def test_taking_the_other_answer_keeps_it(browser, ids, data):
+    url = f"/a/{ids['a_self']}/s/people"
+    first, second = browser("partner_a"), browser("colleague1@partner1.example.org")
+    second_form = _shown_form(second.get(url).get_data(as_text=True), ["staff_count"])
+    first.post(url, data={"q_staff_count": "12"})
+    page = second.post(url, data={**second_form, "q_staff_count": "15"}).get_data(as_text=True)
+    again = _shown_form(page, ["staff_count"])
+    response = second.post(url, data={**again, "q_staff_count": "15", "resolve_staff_count": "theirs"})
+    assert response.status_code == 302
+    assert answer_of(data, ids["a_self"], "staff_count")["value"] == 12
+
+
+def test_an_answer_left_as_the_page_showed_it_does_not_undo_a_newer_one(browser, ids, data):
+    url = f"/a/{ids['a_self']}/s/people"
+    first, second = browser("partner_a"), browser("colleague1@partner1.example.org")
+    second_form = _shown_form(second.get(url).get_data(as_text=True), ["staff_count", "key_roles"])
+    before = answer_of(data, ids["a_self"], "staff_count")
+    shown = "" if before is None or before["value"] is None else str(before["value"])
+    first.post(url, data={"q_staff_count": "12"})
+    # the second person only answers key_roles; staff_count goes back exactly as their page showed it
+    response = second.post(url, data={**second_form, "q_staff_count": shown, "q_key_roles": "3"})
+    assert response.status_code == 302
+    assert answer_of(data, ids["a_self"], "staff_count")["value"] == 12
+    assert answer_of(data, ids["a_self"], "key_roles")["value"] == 3
