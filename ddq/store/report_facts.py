@@ -25,7 +25,7 @@ from ..core.facts import (
 )
 from ..core.ledger import RequestFacts
 from ..core.scoring import Stage
-from .models import Assessment, SectionTime
+from .models import Answer, Assessment, EvidenceFile, SectionTime
 from .operations import host_organisation, questionnaire_of
 from .passport import repeat_asks
 from .queries import published_disclosure, scope_of, scoring_inputs
@@ -49,6 +49,14 @@ def assessment_facts(
         seconds = session.scalar(
             sa.select(sa.func.sum(SectionTime.active_seconds)).where(SectionTime.assessment_id == assessment.id)
         )
+    files: dict[int, list[str]] = {}
+    for answer_id, name in session.execute(
+        sa.select(EvidenceFile.answer_id, EvidenceFile.original_name)
+        .join(Answer, EvidenceFile.answer_id == Answer.id)
+        .where(Answer.assessment_id == assessment.id)
+        .order_by(EvidenceFile.id)
+    ):
+        files.setdefault(answer_id, []).append(name)
     return AssessmentFacts(
         id=assessment.id,
         direction=assessment.direction,
@@ -64,7 +72,7 @@ def assessment_facts(
                 na_reason=answer.na_reason,
                 comment=answer.comment,
                 evidence_level=answer.evidence_level,
-                files=tuple(file.original_name for file in answer.evidence_files),
+                files=tuple(files.get(answer.id, ())),
             )
             for answer in assessment.answers
         },
