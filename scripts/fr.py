@@ -333,6 +333,7 @@ FR = {
     "This link was already used": "Ce lien a déjà été utilisé",
     "This link was already used: sign in, or ask for a new link.": "Ce lien a déjà été utilisé : connectez-vous, ou demandez un nouveau lien.",
     "You are signed in as %(current)s (%(email)s). This link is for %(invitee)s.": "Vous êtes connecté en tant que %(current)s (%(email)s). Ce lien est destiné à %(invitee)s.",
+    "fewer than %(n)d answers — withheld to protect anonymity": "moins de %(n)d réponses — masqué pour préserver l'anonymat",
     "Your link to choose a new password": "Votre lien pour choisir un nouveau mot de passe",
     "Your link, valid %(hours)d hours, works once (do not forward it):": "Votre lien, valable %(hours)d heures, ne fonctionne qu'une fois (ne le transférez pas) :",
 }
