@@ -28,6 +28,12 @@ MAX_NUMBER_EXPONENT = 15
 #: How a definition gives a type's choices: a list of choices, four maturity anchors, or yes/no scores.
 CHOICES, ANCHORS, YES_NO_SCORES = "choices", "anchors", "scores"
 
+#: The stored value of a "not yet known" answer (methodology §2: it lowers confidence, never the score). A type
+#: accepts it only on a question with `allow_unknown: true`; it has no score and never passes or fails a gate.
+UNKNOWN = "unknown"
+#: How "not yet known" reads, by language.
+UNKNOWN_LABELS = {"en": "Not yet known", "fr": "Pas encore connu", "es": "Aún no se sabe", "pt": "Ainda não se sabe"}
+
 _SAMPLE_TEXTS = (
     "Set out in our annual report; we are happy to talk it through.",
     "We agree this with each partner at the start and review it every year.",
@@ -68,17 +74,38 @@ class QuestionType:
     synonyms: ClassVar[tuple[str, ...]] = ()
     #: How to answer it in an offline spreadsheet, for types without choices.
     hint: ClassVar[str] = "text"
+    #: Whether a question of this type may offer "not yet known" (`allow_unknown`): the types that can be scored.
+    can_be_unknown: ClassVar[bool] = False
 
     @property
     def has_choices(self) -> bool:
         return self.choices_from is not None
 
     def normalise(self, value: Any, question: Any = None) -> Any:
-        """Return the canonical stored form of `value` for `question`, or raise AnswerError."""
+        """Return the canonical stored form of `value` for `question`, or raise AnswerError.
+
+        "Not yet known" (UNKNOWN) is accepted here, once for every type, where the question allows it.
+        """
+        if means_unknown(value) and self.allows_unknown(question):
+            return UNKNOWN
+        return self.read(value, question)
+
+    def read(self, value: Any, question: Any = None) -> Any:
+        """The canonical stored form of an answer of this type; subclasses check and convert."""
         return value
+
+    def allows_unknown(self, question: Any) -> bool:
+        """Whether `question` offers "not yet known"."""
+        return self.can_be_unknown and bool(getattr(question, "allow_unknown", False))
+
+    def is_unknown_answer(self, question: Any, value: Any) -> bool:
+        """Whether a stored answer to `question` is "not yet known" (no score; a gate neither passes nor flags)."""
+        return is_unknown(value) and self.allows_unknown(question)
 
     def score(self, question: Any, value: Any) -> float | None:
         """The 1-4 score of an answer: its choice's score (the highest selected), or None."""
+        if self.is_unknown_answer(question, value):
+            return None
         choices = [question.choice(str(item)) for item in _as_list(value)]
         scores = [choice.score for choice in choices if choice is not None and choice.score is not None]
         return max(scores) if scores else None
@@ -97,6 +124,8 @@ class QuestionType:
 
     def display(self, question: Any, value: Any, language: str) -> str:
         """An answer in words, as a report shows it."""
+        if self.is_unknown_answer(question, value):
+            return unknown_label(language)
         labels = []
         for item in _as_list(value):
             choice = question.choice(str(item)) if question.choices else None
@@ -106,7 +135,10 @@ class QuestionType:
     def answer_hint(self, question: Any, language: str) -> str:
         """How to answer it in an offline spreadsheet."""
         if question.choices:
-            return "; ".join(f"{choice.value} = {choice.label.get(language)}" for choice in question.choices)
+            options = [f"{choice.value} = {choice.label.get(language)}" for choice in question.choices]
+            if self.allows_unknown(question):
+                options.append(f"{UNKNOWN} = {unknown_label(language)}")
+            return "; ".join(options)
         return self.hint
 
     def xlsform(self, question: Any, list_name: str) -> str:
@@ -124,11 +156,12 @@ class YesNo(QuestionType):
     name = "yes_no"
     default_minutes = 0.25
     choices_from = YES_NO_SCORES
+    can_be_unknown = True
     xlsform_names = ("acknowledge",)
     synonyms = ("yes/no", "y/n", "oui/non", "si/no", "sim/nao", "boolean")
     values = ("yes", "no")
 
-    def normalise(self, value: Any, question: Any = None) -> str:
+    def read(self, value: Any, question: Any = None) -> str:
         text = str(value).strip().lower()
         if text in {"yes", "true", "1", "oui", "sí", "si", "sim"}:
             return "yes"
@@ -146,6 +179,7 @@ class SingleChoice(QuestionType):
     name = "single_choice"
     default_minutes = 0.25
     choices_from = CHOICES
+    can_be_unknown = True
     xlsform_names = ("select one",)
     synonyms = (
         "single choice",
@@ -159,7 +193,7 @@ class SingleChoice(QuestionType):
         "escolha unica",
     )
 
-    def normalise(self, value: Any, question: Any = None) -> str:
+    def read(self, value: Any, question: Any = None) -> str:
         text = _choice_text(value)
         if text not in _choice_values(question):
             raise AnswerError(f"{text!r} is not one of the choices")
@@ -173,6 +207,7 @@ class MultiChoice(QuestionType):
     default_minutes = 0.5
     choices_from = CHOICES
     is_multiple = True
+    can_be_unknown = True
     xlsform_names = ("select all that apply", "select multiple", "rank")
     synonyms = (
         "multiple choice",
@@ -186,10 +221,12 @@ class MultiChoice(QuestionType):
         "multipla escolha",
     )
 
-    def normalise(self, value: Any, question: Any = None) -> list[str]:
+    def read(self, value: Any, question: Any = None) -> list[str]:
         items = value if isinstance(value, (list, tuple, set)) else [value]
         allowed = _choice_values(question)
         picked = {_choice_text(item) for item in items if str(item).strip()}
+        if UNKNOWN in picked and UNKNOWN not in allowed and self.allows_unknown(question):
+            raise AnswerError(f"choose {unknown_label('en')!r} on its own, or choices only")
         unknown = sorted(picked - set(allowed))
         if unknown:
             raise AnswerError(f"not among the choices: {', '.join(unknown)}")
@@ -221,9 +258,10 @@ class Maturity(QuestionType):
     name = "maturity"
     default_minutes = 1.0
     choices_from = ANCHORS
+    can_be_unknown = True
     compares_as_number = True
 
-    def normalise(self, value: Any, question: Any = None) -> int:
+    def read(self, value: Any, question: Any = None) -> int:
         try:
             level = int(str(value).strip())
         except ValueError:
@@ -233,6 +271,8 @@ class Maturity(QuestionType):
         return level
 
     def display(self, question: Any, value: Any, language: str) -> str:
+        if self.is_unknown_answer(question, value):
+            return unknown_label(language)
         choice = question.choice(str(value))
         return f"{value}. {choice.label.get(language)}" if choice else str(value)
 
@@ -250,7 +290,7 @@ class Number(QuestionType):
     synonyms = ("number", "numeric", "integer", "decimal", "count", "nombre", "numero", "entier")
     hint = "a number"
 
-    def normalise(self, value: Any, question: Any = None) -> float | int:
+    def read(self, value: Any, question: Any = None) -> float | int:
         number = parse_number(value)
         result = int(number) if number == number.to_integral_value() else float(number)
         minimum = getattr(question, "minimum", None)
@@ -278,8 +318,8 @@ class Money(Number):
     synonyms = ("currency", "amount", "money", "montant", "monto", "valor", "usd", "eur", "gbp")
     hint = "an amount"
 
-    def normalise(self, value: Any, question: Any = None) -> float | int:
-        number = super().normalise(value, question)
+    def read(self, value: Any, question: Any = None) -> float | int:
+        number = super().read(value, question)
         if number < 0:
             raise AnswerError("enter an amount of zero or more")
         return number
@@ -295,8 +335,8 @@ class Percent(Number):
     synonyms = ("percentage", "percent", "%", "pourcentage", "porcentaje", "porcentagem")
     hint = "0 to 100"
 
-    def normalise(self, value: Any, question: Any = None) -> float | int:
-        number = super().normalise(str(value).strip().rstrip("%"), question)
+    def read(self, value: Any, question: Any = None) -> float | int:
+        number = super().read(str(value).strip().rstrip("%"), question)
         if not 0 <= number <= 100:
             raise AnswerError("enter a percentage from 0 to 100")
         return number
@@ -315,8 +355,8 @@ class Rating(Number):
     xlsform_names = ("range",)
     synonyms = ()
 
-    def normalise(self, value: Any, question: Any = None) -> int:
-        number = super().normalise(value, question)
+    def read(self, value: Any, question: Any = None) -> int:
+        number = super().read(value, question)
         if not isinstance(number, int):
             raise AnswerError("choose a whole number on the scale")
         return number
@@ -343,7 +383,7 @@ class Date(QuestionType):
     synonyms = ("date", "fecha", "data")
     hint = "YYYY-MM-DD"
 
-    def normalise(self, value: Any, question: Any = None) -> str:
+    def read(self, value: Any, question: Any = None) -> str:
         if isinstance(value, dt.date):
             return value.isoformat()
         text = str(value).strip()
@@ -365,7 +405,7 @@ class ShortText(QuestionType):
     synonyms = ("text", "short text", "texte", "texto", "string", "name")
     max_length = 500
 
-    def normalise(self, value: Any, question: Any = None) -> str:
+    def read(self, value: Any, question: Any = None) -> str:
         text = str(value).strip()
         if len(text) > self.max_length:
             raise AnswerError(f"keep it under {self.max_length} characters")
@@ -401,8 +441,8 @@ class Email(ShortText):
     max_length = 254
     _shape = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
-    def normalise(self, value: Any, question: Any = None) -> str:
-        text = super().normalise(value, question)
+    def read(self, value: Any, question: Any = None) -> str:
+        text = super().read(value, question)
         if not self._shape.match(text):
             raise AnswerError("enter an e-mail address such as name@example.org")
         local, _, domain = text.rpartition("@")
@@ -488,7 +528,7 @@ def summarise(question: Any, values: Sequence[Any], language: str = "en") -> str
             for item in _as_list(value):
                 counts[str(item)] = counts.get(str(item), 0) + 1
         return ", ".join(
-            f"{question.choice(key).label.get(language) if question.choice(key) else key}: {n}"
+            f"{_choice_label(question, key, language)}: {n}"
             for key, n in counts.items()
             if n
         )
@@ -509,6 +549,30 @@ def parse_number(value: Any) -> Decimal:
     if number and not -MAX_NUMBER_EXPONENT <= number.adjusted() <= MAX_NUMBER_EXPONENT:
         raise AnswerError(f"enter a number between -10^{MAX_NUMBER_EXPONENT} and 10^{MAX_NUMBER_EXPONENT}")
     return number
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether a stored answer is "not yet known"."""
+    return value == UNKNOWN
+
+
+def means_unknown(value: Any) -> bool:
+    """Whether an answer as given (typed, posted, or ["unknown"] from a multiple choice) says "not yet known"."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return isinstance(value, str) and value.strip().lower() == UNKNOWN
+
+
+def unknown_label(language: str) -> str:
+    """ "Not yet known" in `language` (English where there is no translation)."""
+    return UNKNOWN_LABELS.get(language, UNKNOWN_LABELS["en"])
+
+
+def _choice_label(question: Any, value: str, language: str) -> str:
+    choice = question.choice(value)
+    if choice is not None:
+        return choice.label.get(language)
+    return unknown_label(language) if type_of(question).is_unknown_answer(question, value) else value
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -192,9 +192,12 @@ def answer_score(question: Question, value: Any) -> float | None:
 
 
 def gate_result(question: Question, answer: AnswerInput | None) -> GateResult:
-    """Whether a gate passed, as its question type decides; None when it is not answered."""
+    """Whether a gate passed, as its question type decides; None when it is not answered (N/A and "not yet known"
+    included: neither passes nor flags it)."""
     if answer is None or answer.value in (None, "", []) or answer.not_applicable:
         return GateResult(question.id, question.domain, None)
+    if type_of(question).is_unknown_answer(question, answer.value):
+        return GateResult(question.id, question.domain, None, answer.value)
     return GateResult(question.id, question.domain, type_of(question).gate_passes(question, answer.value), answer.value)
 
 

@@ -10,7 +10,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.questions import ANCHORS, CHOICES, SCORE_MAX, TYPES, YES_NO_SCORES, type_for_xlsform, type_with_appearance
+from ..core.questions import (
+    ANCHORS,
+    CHOICES,
+    SCORE_MAX,
+    TYPES,
+    UNKNOWN,
+    YES_NO_SCORES,
+    type_for_xlsform,
+    type_with_appearance,
+)
 from .intake import TemplateError, TemplateFile, TemplateProblem
 
 LANGUAGE_NAMES = {
@@ -313,6 +322,9 @@ def convert_question(
                     warnings.append(f"{name}: a filtered (cascading) list: every choice is offered once, unfiltered")
                 continue
             seen_values.add(str(choice.get("name")))
+            if str(choice.get("name")) == UNKNOWN and choice.get("score", choice.get("weight")) in (None, ""):
+                question["allow_unknown"] = True  # "not yet known", as ddq's export writes it
+                continue
             choice_label = text_of(choice.get("label"), default_language, warnings, f"{name}/{choice.get('name')}")
             entry: dict[str, Any] = {
                 "value": str(choice.get("name")),

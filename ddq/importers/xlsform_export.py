@@ -11,8 +11,8 @@ from typing import Any
 
 from ..core.cells import append_row
 from ..core.conditions import Condition
-from ..core.definitions import Question, Questionnaire, Text
-from ..core.questions import YES_NO_SCORES, type_of
+from ..core.definitions import UNKNOWN_LABEL, Question, Questionnaire, Text
+from ..core.questions import UNKNOWN, YES_NO_SCORES, type_of
 from ..core.vocabulary import LANGUAGES
 
 LANGUAGE_LABELS = {"en": "English (en)", "fr": "French (fr)", "es": "Spanish (es)", "pt": "Portuguese (pt)"}
@@ -58,8 +58,8 @@ def _texts(prefix: str, text: Text | None, languages: list[str]) -> dict[str, st
 
 def _choice_list(question: Question) -> str:
     """Unscored yes/no questions share one list; every other question has a list of its own."""
-    plain_yes_no = type_of(question).choices_from == YES_NO_SCORES and not question.scored
-    return "yes_no" if plain_yes_no else f"list_{question.id}"
+    plain = type_of(question).choices_from == YES_NO_SCORES and not question.scored and not question.allow_unknown
+    return "yes_no" if plain else f"list_{question.id}"
 
 
 def export_xlsform(questionnaire: Questionnaire) -> bytes:
@@ -90,6 +90,9 @@ def export_xlsform(questionnaire: Questionnaire) -> bytes:
                             **({"score": choice.score} if choice.score is not None else {}),
                         }
                     )
+                if question.allow_unknown:  # an unscored choice named "unknown": imported back as allow_unknown
+                    unknown = {"list_name": list_name, "name": UNKNOWN, **_texts("label", UNKNOWN_LABEL, languages)}
+                    choices.append(unknown)
         survey.append({"type": "end_group"})
     workbook = Workbook()
     _sheet(workbook.active, "survey", survey)

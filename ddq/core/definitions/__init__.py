@@ -9,6 +9,7 @@ The format is documented in docs/definitions.md. Import from this package; the m
 
 from .fields import DefinitionError, Problem
 from .model import (
+    UNKNOWN_LABEL,
     YES_NO_LABELS,
     Applicability,
     Choice,
@@ -26,6 +27,7 @@ from .reader import check_library, load_library, questionnaire_from_data
 from .snapshot import canonical_json, definition_hash, questionnaire_to_data
 
 __all__ = [
+    "UNKNOWN_LABEL",
     "YES_NO_LABELS",
     "Applicability",
     "Choice",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..conditions import Condition
-from ..questions import TYPES
+from ..questions import TYPES, UNKNOWN_LABELS
 from ..vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 
 
@@ -47,6 +47,8 @@ YES_NO_LABELS = {
     "yes": Text.of(en="Yes", fr="Oui", es="Sí", pt="Sim"),
     "no": Text.of(en="No", fr="Non", es="No", pt="Não"),
 }
+#: "Not yet known", as a text (e.g. for the choice lists of an XLSForm export).
+UNKNOWN_LABEL = Text.of(**UNKNOWN_LABELS)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,12 @@ class Question:
     #: For a gate on a multiple choice: "any" or "all" of its passing choices (see MultiChoice.gate_passes).
     gate_rule: str | None = None
     allow_na: bool = False
+    #: Whether "not yet known" may be answered (types with `can_be_unknown`); it lowers confidence, not the score.
+    allow_unknown: bool = False
+    #: Why N/A is, or is not, offered (a scored bank item must say).
+    why_na: Text | None = None
+    #: Why "not yet known" is, or is not, offered (a scored bank item must say).
+    why_unknown: Text | None = None
     show_if: Condition | None = None
     applies_to: Applicability = Applicability()
     #: Burden override in minutes; None takes the type's default.

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from ..conditions import ConditionError, parse
-from ..questions import ANCHORS, CHOICES, SCORE_MAX, TYPES, YES_NO_SCORES, YesNo
+from ..questions import ANCHORS, CHOICES, SCORE_MAX, TYPES, UNKNOWN, YES_NO_SCORES, YesNo
 from ..vocabulary import PARTNER_ROLES, PARTNERSHIP_TYPES
 from ..yamlfile import LinedDict
 from .fields import (
@@ -47,8 +47,11 @@ CONTENT_KEYS = frozenset(
 KEY_WEIGHT = 2.0
 #: How a gate on a multiple choice passes: one passing choice selected, or every passing choice selected.
 GATE_RULES = ("any", "all")
+#: Keys that say which answers besides the question's own it takes, and why: N/A and "not yet known". A bank item
+#: decides them (a scored one must give both reasons); a questionnaire that `use`s it may decide otherwise.
+ANSWER_KEYS = frozenset({"allow_na", "why_na", "allow_unknown", "why_unknown"})
 #: Keys that say how a questionnaire asks it.
-USAGE_KEYS = frozenset(
+USAGE_KEYS = ANSWER_KEYS | frozenset(
     {
         "id",
         "use",
@@ -57,7 +60,6 @@ USAGE_KEYS = frozenset(
         "key",
         "gate",
         "gate_rule",
-        "allow_na",
         "show_if",
         "applies_to",
         "minutes",
@@ -74,7 +76,7 @@ def build_question(
 ) -> Question | None:
     question_id = raw.get("id", base.id if base else None)
     label = question_id if isinstance(question_id, str) else None
-    allowed = CONTENT_KEYS | {"id", "minutes"} if in_bank else CONTENT_KEYS | USAGE_KEYS
+    allowed = CONTENT_KEYS | ANSWER_KEYS | {"id", "minutes"} if in_bank else CONTENT_KEYS | USAGE_KEYS
     check_keys(raw, allowed, sink, "bank item" if in_bank else "question", label)
     if not is_question_id(question_id):
         sink.add(
@@ -89,7 +91,36 @@ def build_question(
         content = _question_content(raw, sink, context, question_id)
         if content is None:
             return None
-    return _question_usage(raw, sink, context, content)
+    question = _question_usage(raw, sink, context, content)
+    _check_answer_keys(raw, sink, question, in_bank)
+    return question
+
+
+def _check_answer_keys(raw: LinedDict, sink: ProblemSink, question: Question, in_bank: bool) -> None:
+    """Allow "not yet known" only where the type takes it; make a scored bank item say why it offers N/A and "not
+    yet known", or why not."""
+    if question.allow_unknown and not TYPES[question.type].can_be_unknown:
+        takes = ", ".join(name for name, kind in TYPES.items() if kind.can_be_unknown)
+        sink.add(
+            raw.line_of("allow_unknown"),
+            f"a {question.type} question cannot be answered 'not yet known' (types that can: {takes})",
+            question.id,
+        )
+    if question.allow_unknown and question.choice(UNKNOWN) is not None:
+        sink.add(
+            raw.line_of("allow_unknown"),
+            f"choice value {UNKNOWN!r} is kept for 'not yet known': rename the choice or remove 'allow_unknown'",
+            question.id,
+        )
+    if in_bank and question.scored:
+        for flag, reason, what in (("allow_na", "why_na", "N/A"), ("allow_unknown", "why_unknown", "'not yet known'")):
+            if getattr(question, reason) is None:
+                offered = "is offered" if getattr(question, flag) else "is not offered"
+                sink.add(
+                    raw.line,
+                    f"a scored bank item needs {reason!r}: why {what} {offered} here ('{flag}: true' offers it)",
+                    question.id,
+                )
 
 
 def _question_content(raw: LinedDict, sink: ProblemSink, context: Context, question_id: str) -> Question | None:
@@ -253,7 +284,10 @@ def _question_usage(raw: LinedDict, sink: ProblemSink, context: Context, content
         weight=float(weight) if weight is not None else (KEY_WEIGHT if key else 1.0),
         gate=gate,
         gate_rule=gate_rule,
-        allow_na=read_boolean(raw, "allow_na", sink, question_id),
+        allow_na=read_boolean(raw, "allow_na", sink, question_id, default=content.allow_na),
+        allow_unknown=read_boolean(raw, "allow_unknown", sink, question_id, default=content.allow_unknown),
+        why_na=read_text(raw, "why_na", sink, question_id, required=False) or content.why_na,
+        why_unknown=read_text(raw, "why_unknown", sink, question_id, required=False) or content.why_unknown,
         show_if=show_if,
         applies_to=read_applicability(raw, sink, context, question_id),
         minutes=read_number(raw, "minutes", sink, question_id) if "minutes" in raw else content.minutes,

@@ -391,7 +391,7 @@ def _mirror_differences(question: Question, counterpart: Question) -> list[str]:
     differences = []
     if question.type != counterpart.type:
         differences.append(f"is a {counterpart.type} question, this one is a {question.type}")
-    for rule in ("key", "gate", "gate_rule", "domain", "minimum", "maximum"):
+    for rule in ("key", "gate", "gate_rule", "domain", "minimum", "maximum", "allow_na", "allow_unknown"):
         if getattr(question, rule) != getattr(counterpart, rule):
             mine, theirs = getattr(question, rule), getattr(counterpart, rule)
             differences.append(f"has {rule} {theirs!r} where this one has {mine!r}: both sides must match")

@@ -59,7 +59,7 @@ def _question_to_data(question: Question) -> dict[str, Any]:
             data["scores"] = scores
     elif question.choices:
         data["choices"] = [_choice_to_data(choice) for choice in question.choices]
-    for name in ("help", "evidence"):
+    for name in ("help", "evidence", "why_na", "why_unknown"):
         if getattr(question, name) is not None:
             data[name] = getattr(question, name).to_data()
     plain = {
@@ -69,6 +69,7 @@ def _question_to_data(question: Question) -> dict[str, Any]:
         "gate": question.gate,
         "gate_rule": question.gate_rule,
         "allow_na": question.allow_na,
+        "allow_unknown": question.allow_unknown,
         "minutes": question.minutes,
         "validity_months": question.validity_months,
         "mirror": question.mirror,
