@@ -117,6 +117,7 @@ def import_template(
         definition, warnings = parse_xlsform(template, sheets)
     else:
         definition, warnings = parse_spreadsheet(template, dict(mapping or {}), sheets)
+    warnings = [*template.warnings, *warnings]
     funder = funder or (mapping or {}).get("funder") or "the funder"
     domain_overrides = {normalise(key): value for key, value in ((mapping or {}).get("domains", {}) or {}).items()}
     matched: dict[str, str] = {}

@@ -105,6 +105,8 @@ class TemplateFile:
     warnings: list[str] = field(default_factory=list)
     #: the limits it was measured against, which its readers keep to
     limits: ImportLimits = DEFAULT_LIMITS
+    #: its formulas (measure.Formula): never evaluated, their saved values are read
+    formulas: tuple[Any, ...] = ()
 
 
 def open_template(
@@ -128,21 +130,32 @@ def open_template(
     if extension not in EXTENSIONS:
         raise refuse(f"ddq imports {', '.join(EXTENSIONS)} files, not {extension or 'files without an extension'}")
     kind = extension[1:]
+    formulas: list[Any] = []
     if kind == "xlsx":
         if data.startswith(OLE):
             raise refuse(
                 "the workbook is password-protected (or is an old .xls renamed): save it without a "
                 "password, as .xlsx, and import it again"
             )
-        measure.measure_xlsx(display, data, limits)
+        formulas = measure.measure_xlsx(display, data, limits)
     elif kind == "xls" and not data.startswith(OLE):
         raise refuse("this is not an Excel 97-2003 (.xls) workbook: the file is damaged or has the wrong extension")
     elif kind == "xls":
-        measure.measure_xls(display, data, limits)
+        formulas = measure.measure_xls(display, data, limits)
     elif kind == "csv":
         _check_csv(display, data)
         measure.measure_csv(display, data, limits)
-    return TemplateFile(display, data, kind, hashlib.sha256(data).hexdigest(), limits=limits)
+    from .formulas import formula_notes
+
+    return TemplateFile(
+        display,
+        data,
+        kind,
+        hashlib.sha256(data).hexdigest(),
+        warnings=formula_notes(formulas),
+        limits=limits,
+        formulas=tuple(formulas),
+    )
 
 
 def _check_csv(name: str, data: bytes) -> None:

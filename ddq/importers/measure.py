@@ -4,8 +4,12 @@ A spreadsheet reader believes what a file says about itself: one cell at XFD1048
 cells. Here the file's own structure is streamed with bounded memory -- the zip directory, every part unpacked
 chunk by chunk (sizes that lie are caught), every XML part through a parser that refuses DTDs and entities, each
 sheet's declared dimension and the real reference of every cell -- and the file is refused, with the sheet and cell
-named, as soon as a limit is passed. Formulas are refused on the way. Nothing here allocates in proportion to what
-a file declares.
+named, as soon as a limit is passed. Nothing here allocates in proportion to what a file declares.
+
+Formulas are never evaluated: readers take the value the spreadsheet program saved with each one. On the way, every
+formula is noted with whether it has a saved value; one that reaches outside the workbook (a DDE command, a link to
+another file, HYPERLINK, WEBSERVICE …) is refused, and so is one with no saved value outside the settings sheet
+(its text would be read as empty).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 from xml.parsers import expat
 
+from .formulas import HYPERLINK_CALL, Formula, lenient_sheet, reaches_outside
 from .intake import ImportLimits, TemplateError, TemplateProblem
 
 CHUNK = 1 << 16
@@ -28,8 +33,6 @@ _REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _COLUMNS: dict[str, int] = {}  # letters -> number, filled as met (at most 18,278 entries)
 #: Excel stores typed-in TRUE and FALSE as formulas: constants, accepted.
 _CONSTANTS = {"TRUE()", "FALSE()", "TRUE", "FALSE"}
-
-
 class _Refused(Exception):
     """Raised from inside a parser callback; becomes a TemplateError once the parser is left."""
 
@@ -71,8 +74,9 @@ def _area(rows: int, columns: int, limits: ImportLimits) -> str | None:
 # --- .xlsx ---------------------------------------------------------------------------------------------------
 
 
-def measure_xlsx(name: str, data: bytes, limits: ImportLimits) -> None:
-    """Refuse an .xlsx that is damaged, a zip bomb, declares a DTD, holds formulas, or is larger than the limits."""
+def measure_xlsx(name: str, data: bytes, limits: ImportLimits) -> list[Formula]:
+    """Refuse an .xlsx that is damaged, a zip bomb, declares a DTD, holds a formula that reaches outside the
+    workbook or has no saved value where text matters, or is larger than the limits; its formulas otherwise."""
 
     def refuse(message: str, **where: Any) -> TemplateError:
         return TemplateError([TemplateProblem(name, message, **where)])
@@ -112,6 +116,7 @@ def measure_xlsx(name: str, data: bytes, limits: ImportLimits) -> None:
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         sheet_names[path] = sheet_name
     formulas: list[TemplateProblem] = []
+    found: list[Formula] = []
     budget = [limits.max_cells, 3 * limits.max_cells]
     for member in members:
         if member.filename in {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} or member.is_dir():
@@ -119,7 +124,7 @@ def measure_xlsx(name: str, data: bytes, limits: ImportLimits) -> None:
         path = member.filename
         if path.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")) and path.endswith(".xml"):
             sheet = sheet_names.get(path, path.rsplit("/", 1)[-1].removesuffix(".xml"))
-            _parse(name, data, member, spans, _Sheet(name, sheet, limits, formulas, budget))
+            _parse(name, data, member, spans, _Sheet(name, sheet, limits, formulas, budget, found))
         elif path == "xl/sharedStrings.xml":
             _parse(name, data, member, spans, _Strings(name, limits))
         elif path.endswith((".xml", ".rels", ".vml")):
@@ -129,6 +134,7 @@ def measure_xlsx(name: str, data: bytes, limits: ImportLimits) -> None:
                 pass
     if formulas:
         raise TemplateError(formulas)
+    return found
 
 
 def _spans(name: str, data: bytes, members: list[zipfile.ZipInfo]) -> dict[str, tuple[int, int]]:
@@ -290,15 +296,26 @@ class _Sheet:
     """Counts a sheet as it streams by: its declared dimension, every cell's reference, and its formulas."""
 
     def __init__(
-        self, file: str, sheet: str, limits: ImportLimits, formulas: list[TemplateProblem], budget: list[int]
+        self,
+        file: str,
+        sheet: str,
+        limits: ImportLimits,
+        formulas: list[TemplateProblem],
+        budget: list[int],
+        found: list[Formula] | None = None,
     ) -> None:
         #: budget: the cells and the XML elements still allowed in the whole workbook, shared by its sheets
         self.file, self.sheet, self.limits, self.formulas, self.budget = file, sheet, limits, formulas, budget
+        self.found = found if found is not None else []
         self.row = self.column = self.rows = self.columns = 0
         self.in_cell = False
         self.formula: list[str] | None = None
         self.formula_index: str | None = None
         self.shared: dict[str, str] = {}
+        #: the current cell's formula text (None: no formula), and whether a value was saved with it
+        self.cell_formula: str | None = None
+        self.value: list[str] | None = None
+        self.cached = False
 
     def refuse(self, message: str, row: int | None = None, column: str | None = None) -> _Refused:
         return _Refused(TemplateProblem(self.file, message, sheet=self.sheet, row=row, column=column))
@@ -322,6 +339,7 @@ class _Sheet:
             else:
                 self.column += 1
             self.in_cell = True
+            self.cell_formula, self.cached = None, False
             self.budget[0] -= 1
             if self.budget[0] < 0:
                 raise self.refuse(
@@ -338,6 +356,8 @@ class _Sheet:
             else:
                 self.row += 1
             self.column = 0
+        elif local in {"v", "t"} and self.in_cell:
+            self.value = []
         elif local == "f" and self.in_cell:
             self.formula = []
             self.formula_index = attributes.get("si") if attributes.get("t") == "shared" or "si" in attributes else None
@@ -375,6 +395,11 @@ class _Sheet:
         local = tag if ":" not in tag else tag.rpartition(":")[2]
         if local == "c":
             self.in_cell = False
+            if self.cell_formula is not None:
+                self._formula(self.cell_formula)
+        elif local in {"v", "t"} and self.value is not None:
+            self.cached = self.cached or bool("".join(self.value))
+            self.value = None
         elif local == "f" and self.formula is not None:
             text = "".join(self.formula).strip()
             if self.formula_index is not None:
@@ -383,20 +408,35 @@ class _Sheet:
                 else:
                     text = self.shared.get(self.formula_index, "")
             self.formula = None
-            if text.upper() not in _CONSTANTS and len(self.formulas) < 20:
-                self.formulas.append(
-                    TemplateProblem(
-                        self.file,
-                        "formulas are not accepted: paste the values instead",
-                        sheet=self.sheet,
-                        row=self.row,
-                        column=column_letters(self.column),
-                    )
+            if text.upper() not in _CONSTANTS:
+                self.cell_formula = text
+
+    def _formula(self, text: str) -> None:
+        """A formula cell has ended: refused when it reaches outside or has no saved value where text matters."""
+        column = column_letters(self.column)
+        if reaches_outside(text):
+            why = "reaches outside the workbook (a link, a command or a web call): formulas like this are not accepted"
+        elif not self.cached and not lenient_sheet(self.sheet):
+            why = (
+                "has a formula with no saved value (ddq never calculates formulas): open and save the file in a "
+                "spreadsheet program, or paste the values instead"
+            )
+        else:
+            if len(self.found) < 10_000:
+                self.found.append(Formula(self.sheet, self.row, column, self.cached))
+            return
+        if len(self.formulas) < 20:
+            self.formulas.append(
+                TemplateProblem(
+                    self.file, f"cell {column}{self.row} {why}", sheet=self.sheet, row=self.row, column=column
                 )
+            )
 
     def data(self, text: str) -> None:
         if self.formula is not None and len(self.formula) < 100:
             self.formula.append(text)
+        elif self.value is not None and len(self.value) < 4:
+            self.value.append(text)
 
 
 # --- .csv ------------------------------------------------------------------------------------------------------
@@ -436,9 +476,11 @@ _DIMENSIONS = 0x0200
 _CELL_RECORDS = {0x0203, 0x00FD, 0x027E, 0x0201, 0x0204, 0x00D6, 0x0205, 0x0006}
 _MULTI_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
 _FORMULA, _BOF, _BOUNDSHEET = 0x0006, 0x0809, 0x0085
+#: Names of other files or programs (DDE, external links), and HYPERLINK (function 359) called in a formula.
+_EXTERNNAME = 0x0023
 
 
-def measure_xls(name: str, data: bytes, limits: ImportLimits) -> None:
+def measure_xls(name: str, data: bytes, limits: ImportLimits) -> list[Formula]:
     """The same measures for an Excel 97-2003 workbook, read record by record from its Workbook stream."""
     from xlrd.compdoc import CompDoc, CompDocError
 
@@ -459,6 +501,7 @@ def measure_xls(name: str, data: bytes, limits: ImportLimits) -> None:
     sheet_index = -1
     rows = columns = 0
     formulas: list[TemplateProblem] = []
+    found: list[Formula] = []
     position = 0
     while position + 4 <= len(stream):
         kind, length = struct.unpack_from("<HH", stream, position)
@@ -472,6 +515,8 @@ def measure_xls(name: str, data: bytes, limits: ImportLimits) -> None:
             sheet_index += 1
             rows = columns = 0
         sheet = sheets[sheet_index] if 0 <= sheet_index < len(sheets) else f"sheet {sheet_index + 1}"
+        if kind == _EXTERNNAME:
+            raise refuse("the workbook names another file or program (an external link or DDE command): refused")
         if kind == _DIMENSIONS and len(body) >= 12:
             _first_row, last_row, _first_column, last_column = struct.unpack_from("<IIHH", body, 0)
             why = _area(last_row, last_column, limits)
@@ -492,18 +537,27 @@ def measure_xls(name: str, data: bytes, limits: ImportLimits) -> None:
                     row=row + 1,
                     column=column_letters(column + 1),
                 )
-            if kind == _FORMULA and len(formulas) < 20:
-                formulas.append(
-                    TemplateProblem(
-                        name,
-                        "formulas are not accepted: paste the values instead",
-                        sheet=sheet,
-                        row=row + 1,
-                        column=column_letters(column + 1),
+            if kind == _FORMULA and len(body) >= 20:
+                # the saved result: a number, or (0xFFFF in bytes 12-13) a string, boolean, error (2) or empty
+                cached = body[12:14] != b"\xff\xff" or body[6] != 2
+                where = Formula(sheet, row + 1, column_letters(column + 1), cached)
+                if HYPERLINK_CALL.search(body[22:]):
+                    why = "reaches outside the workbook (a link): formulas like this are not accepted"
+                elif not cached and not lenient_sheet(sheet):
+                    why = "has a formula with no saved value (ddq never calculates formulas): paste the values instead"
+                else:
+                    if len(found) < 10_000:
+                        found.append(where)
+                    continue
+                if len(formulas) < 20:
+                    formulas.append(
+                        TemplateProblem(
+                            name, f"cell {where.cell} {why}", sheet=sheet, row=where.row, column=where.column
+                        )
                     )
-                )
     if formulas:
         raise TemplateError(formulas)
+    return found
 
 
 def _xls_sheet_name(body: bytes) -> str:

@@ -234,7 +234,7 @@ def test_formulas_are_refused_with_their_cell(library_copy):
             ]
         }
     )
-    refused("formula.xlsx", data, library_copy, "formulas are not accepted", sheet="Questions", row=3, column="B")
+    refused("formula.xlsx", data, library_copy, "reaches outside the workbook", sheet="Questions", row=3, column="B")
 
 
 def test_csv_that_is_not_utf8(library_copy):
