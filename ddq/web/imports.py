@@ -130,24 +130,7 @@ def upload_offline(assessment_id: int):
     assessment = access.assessment_for(assessment_id, access.can_answer)
     questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
     if request.form.get("confirm"):
-        try:
-            changes = [OfflineChange(**item) for item in json.loads(request.form.get("changes", "[]"))]
-        except (TypeError, ValueError):
-            abort(400)
-        applied = 0
-        for change in changes:
-            try:
-                question = questionnaire.question(change.question_id)
-            except KeyError:
-                abort(400)
-            ops.save_draft_answer(
-                db.session, assessment, question, change.new, comment=change.comment, actor=current_user
-            )
-            applied += 1
-        if assessment.status == "sent":
-            ops.change_status(db.session, assessment, "in_progress", current_user)
-        flash(_("%(n)d answers saved from the spreadsheet.", n=applied), "success")
-        return redirect(url_for("respond.assessment", assessment_id=assessment.id))
+        return _confirm_offline(assessment, questionnaire)
     upload = request.files.get("spreadsheet")
     if upload is None or not upload.filename:
         flash(_("Choose the spreadsheet to upload."), "error")
@@ -164,7 +147,21 @@ def upload_offline(assessment_id: int):
             problems=[str(p) for p in error.problems],
             payload="[]",
         ), 400
+    asked = _asked(assessment, questionnaire)
+    for change in [change for change in changes if asked[change.question_id].is_document]:
+        changes.remove(change)
+        problems.append(
+            _(
+                "%(question)s: documents are uploaded on the website, not named in a spreadsheet.",
+                question=change.question,
+            )
+        )
+    answers = answers_by_question(assessment)
     payload = json.dumps([change.__dict__ for change in changes], ensure_ascii=False)
+    versions = {
+        change.question_id: answers[change.question_id].version if change.question_id in answers else 0
+        for change in changes
+    }
     return render_template(
         "respond/offline.html",
         assessment=assessment,
@@ -172,5 +169,122 @@ def upload_offline(assessment_id: int):
         changes=changes,
         problems=problems,
         payload=payload,
+        versions=json.dumps(versions),
         lang=display_language(),
     )
+
+
+#: The largest confirmation a browser may send back, and the longest answer or comment in it.
+MAX_OFFLINE_BYTES = 1_000_000
+MAX_OFFLINE_TEXT = 20_000
+
+
+def _asked(assessment, questionnaire) -> dict:
+    """The questions this assessment asks (its tier, partnership type and roles), in order."""
+    return {question.id: question for _, question in questionnaire.applicable(scope_of(assessment))}
+
+
+def _offline_changes(posted: str, versions: str, asked: dict) -> tuple[list[tuple], list[str]]:
+    """Check a confirmation whole before anything is saved: (question, change, base version) rows, or problems."""
+    if len(posted) + len(versions) > MAX_OFFLINE_BYTES:
+        return [], [
+            _(
+                "The confirmation is larger than %(n)d MB: upload the spreadsheet again.",
+                n=MAX_OFFLINE_BYTES // 1_000_000,
+            )
+        ]
+    try:
+        items, bases = json.loads(posted or "[]"), json.loads(versions or "{}")
+        if not isinstance(items, list) or not isinstance(bases, dict):
+            raise ValueError
+        changes = [OfflineChange(**item) for item in items]
+    except (TypeError, ValueError, RecursionError):
+        return [], [_("The confirmation was damaged on the way: upload the spreadsheet again.")]
+    if len(changes) > len(asked):
+        return [], [
+            _(
+                "The confirmation has %(n)d changes, more than the %(m)d questions this assessment asks.",
+                n=len(changes),
+                m=len(asked),
+            )
+        ]
+    rows, problems, seen = [], [], set()
+    for number, change in enumerate(changes, 1):
+        question = asked.get(change.question_id) if isinstance(change.question_id, str) else None
+        texts = change.new if isinstance(change.new, list) else [change.new]
+        if question is None:
+            problems.append(
+                _(
+                    "Change %(n)d: %(id)s is not a question of this assessment.",
+                    n=number,
+                    id=repr(change.question_id)[:100],
+                )
+            )
+        elif change.question_id in seen:
+            problems.append(_("Change %(n)d: %(id)s is changed twice.", n=number, id=change.question_id))
+        elif question.is_document:
+            problems.append(
+                _("Change %(n)d: documents are uploaded on the website, not named in a spreadsheet.", n=number)
+            )
+        elif not all(isinstance(text, str) for text in texts) or not isinstance(change.comment, str | None):
+            problems.append(_("Change %(n)d: the answer is not text.", n=number))
+        elif sum(len(text) for text in texts) > MAX_OFFLINE_TEXT or len(change.comment or "") > MAX_OFFLINE_TEXT:
+            problems.append(
+                _(
+                    "Change %(n)d: the answer or comment is longer than %(max)d characters.",
+                    n=number,
+                    max=MAX_OFFLINE_TEXT,
+                )
+            )
+        else:
+            seen.add(change.question_id)
+            base = bases.get(change.question_id)
+            rows.append((question, change, base if isinstance(base, int) and not isinstance(base, bool) else None))
+    order = list(asked)
+    rows.sort(key=lambda row: order.index(row[0].id))  # the web form's order: rows are locked in one order
+    return rows, problems
+
+
+def _confirm_offline(assessment, questionnaire):
+    """Save a confirmed preview through the web form's own save: every change checked first, or none saved."""
+    rows, problems = _offline_changes(
+        request.form.get("changes", ""), request.form.get("versions", ""), _asked(assessment, questionnaire)
+    )
+    if problems:
+        return render_template(
+            "respond/offline.html",
+            assessment=assessment,
+            questionnaire=questionnaire,
+            changes=[],
+            problems=[*problems, _("Nothing was saved.")],
+            payload="[]",
+            versions="{}",
+            lang=display_language(),
+        ), 400
+    applied, stale = 0, []
+    for question, change, base_version in rows:
+        try:
+            ops.save_draft_answer(
+                db.session,
+                assessment,
+                question,
+                change.new,
+                comment=change.comment,
+                actor=current_user,
+                base_version=base_version,
+            )
+        except ops.StaleAnswer:
+            stale.append(question.text.get(display_language()))
+        else:
+            applied += 1
+    ops.start_answering(db.session, assessment, current_user)
+    flash(_("%(n)d answers saved from the spreadsheet.", n=applied), "success")
+    if stale:
+        flash(
+            _(
+                "Changed on the website since your preview, so kept as they are there: %(questions)s.",
+                questions="; ".join(stale),
+            ),
+            "warning",
+        )
+    return redirect(url_for("respond.assessment", assessment_id=assessment.id))
