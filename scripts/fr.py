@@ -68,6 +68,7 @@ FR = {
     "No partners yet.": "Pas encore de partenaires.",
     "Not answered": "Sans réponse",
     "Not submitted yet: %(missing)d required answers are missing and %(drafts)d need checking.": "Pas encore envoyé : %(missing)d réponses obligatoires manquent et %(drafts)d sont à vérifier.",
+    "Not yet known": "Pas encore connu",
     "Nothing is asked of your organisation at the moment.": "Rien n'est demandé à votre organisation pour le moment.",
     "Organisation name": "Nom de l'organisation",
     "Partner": "Partenaire",
