@@ -18,8 +18,7 @@ from ..core.burden import estimate
 from ..core.definitions import Library, Scope, check_library
 from ..core.paths import UnsafeName, file_in, id_problem
 from .intake import ImportLimits, TemplateError, TemplateFile, TemplateProblem, open_template
-from .spreadsheet import normalise, parse_spreadsheet, read_sheets
-from .xlsform import parse_xlsform
+from .spreadsheet import normalise
 
 #: Words too common to say two questions ask the same thing.
 _COMMON_WORDS = (
@@ -112,12 +111,9 @@ def import_template(
     problem = id_problem(questionnaire_id)  # checked before the id becomes part of any path
     if problem:
         raise TemplateError([TemplateProblem(template.name, f"{problem} (choose another id: --id)")])
-    sheets = read_sheets(template)  # read once: both the detection and the spreadsheet reader use it
-    if is_xlsform(template, sheets):
-        definition, warnings = parse_xlsform(template, sheets)
-    else:
-        definition, warnings = parse_spreadsheet(template, dict(mapping or {}), sheets)
-    warnings = [*template.warnings, *warnings]
+    from .formats import convert
+
+    definition, warnings, _format = convert(template, mapping)
     funder = funder or (mapping or {}).get("funder") or "the funder"
     domain_overrides = {normalise(key): value for key, value in ((mapping or {}).get("domains", {}) or {}).items()}
     matched: dict[str, str] = {}
@@ -149,7 +145,8 @@ def import_template(
         "direction": "partner_self",
         "title": definition["title"],
         "purpose": {
-            "en": f"Due diligence required by {funder}. The institute cannot change these questions, but "
+            "en": (f"{definition['description']['en']}\n\n" if definition.get("description") else "")
+            + f"Due diligence required by {funder}. The institute cannot change these questions, but "
             "answers you already gave are carried over where the questions ask the same thing."
         },
         "visible_to": {"en": f"Your organisation, the institute's partnerships team, and {funder}."},

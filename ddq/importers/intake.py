@@ -14,7 +14,8 @@ MAX_BYTES = 20 * 1024 * 1024
 #: An .xlsx is a zip: its parts may not unpack to more than this, nor compress better than MAX_RATIO.
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 200
-EXTENSIONS = (".xlsx", ".xls", ".csv")
+#: Workbooks and CSV; JSON questionnaires; CISO Assistant libraries in YAML.
+EXTENSIONS = (".xlsx", ".xls", ".csv", ".json", ".yaml", ".yml")
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -100,7 +101,7 @@ class TemplateError(ValueError):
 class TemplateFile:
     name: str
     data: bytes
-    kind: str  # xlsx | xls | csv
+    kind: str  # xlsx | xls | csv | json | yaml | yml
     sha256: str
     warnings: list[str] = field(default_factory=list)
     #: the limits it was measured against, which its readers keep to
@@ -145,6 +146,10 @@ def open_template(
     elif kind == "csv":
         _check_csv(display, data)
         measure.measure_csv(display, data, limits)
+    else:  # json, yaml: measured (depth, values, aliases) and parsed once to refuse bad input on opening
+        from .structured import load_structured
+
+        load_structured(TemplateFile(display, data, kind, "", limits=limits))
     from .formulas import formula_notes
 
     return TemplateFile(

@@ -175,7 +175,7 @@ def test_corrupt_or_truncated_workbook(library_copy):
 
 
 def test_wrong_extension(library_copy):
-    refused("template.pdf", b"%PDF-1.4", library_copy, "ddq imports .xlsx, .xls, .csv files, not .pdf")
+    refused("template.pdf", b"%PDF-1.4", library_copy, "ddq imports .xlsx, .xls, .csv, .json, .yaml, .yml files, not")
     refused(
         "template.xls",
         (SAMPLES / "funder/donor_flat_due_diligence.xlsx").read_bytes(),

@@ -35,8 +35,9 @@ def with_saved_values(data: bytes, values: dict[tuple[int, str], str]) -> bytes:
                     text = content.decode()
                     text, count = re.subn(
                         rf'<c r="{cell}"([^>]*)><f>([^<]*)</f><v\s*/>',
-                        lambda found, value=value: f'<c r="{cell}"{found.group(1)} t="str"><f>{found.group(2)}</f>'
-                        f"<v>{value}</v>",
+                        lambda found, cell=cell, value=value: (
+                            f'<c r="{cell}"{found.group(1)} t="str"><f>{found.group(2)}</f><v>{value}</v>'
+                        ),
                         text,
                     )
                     assert count == 1, (sheet, cell)
