@@ -31,6 +31,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "code",
         "numero",
         "codigo",
+        "n°",
+        "no de pregunta",
+        "referencia",
+        "ref id",
         "q",
         "qno",
         "question number",
@@ -46,8 +50,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "criteria",
         "label",
         "pregunta",
+        "preguntas",
         "pergunta",
+        "perguntas",
         "questao",
+        "questoes",
+        "indicateur",
+        "indicador",
+        "indicadores",
+        "exigence",
+        "requisito",
         "item text",
         "description",
     ),
@@ -78,9 +90,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "format de reponse",
         "type de reponse",
         "tipo de respuesta",
+        "tipos de respuesta",
+        "tipo respuesta",
         "formato",
         "tipo de resposta",
+        "tipo resposta",
         "formato de respuesta",
+        "formato de resposta",
+        "type de question",
+        "tipo de pregunta",
+        "tipo de pergunta",
     ),
     "options": (
         "options",
@@ -124,7 +143,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "preuves",
     ),
     "depth": ("depth", "level", "niveau", "nivel"),
-    "answer": ("answer", "response", "reponse", "respuesta", "resposta", "your answer"),
+    "answer": ("answer", "response", "reponse", "respuesta", "respuestas", "resposta", "respostas", "your answer"),
 }
 LANGUAGE_WORDS = {
     "en": ("english", "en", "anglais", "ingles"),
@@ -266,6 +285,8 @@ def parse_spreadsheet(
         if "question" not in columns:
             continue
         sheet_title = above[0] if above else str(sheet_name)
+        if title is None and above:
+            title = above[0]  # the template's own title, written above its first table
         _read_rows(
             frame,
             header,
@@ -433,7 +454,7 @@ def _read_rows(
             )
         options = extra.get("options", options)
         question: dict[str, Any] = {
-            "id": safe_id("q_" + re.sub(r"\W+", "_", number) if number else "q", used),
+            "id": safe_id(question_id(number, text), used),
             "text": {"en": text},
         }
         for language, position in columns["question_translations"].items():
@@ -494,6 +515,14 @@ def _apply_kind(
         ]
     else:
         question["type"] = kind
+
+
+def question_id(number: str, text: str) -> str:
+    """An id from the template's own numbering ('RG-PS-01' -> rg_ps_01, '1.2' -> q_1_2 once made safe), else from
+    the question's first words ('Is the organisation registered?' -> is_the_organisation_registered)."""
+    if number:
+        return normalise(number).replace(" ", "_") or "q"
+    return "_".join(normalise(text).split()[:5])[:40] or "q"
 
 
 def _letter(position: int) -> str:
