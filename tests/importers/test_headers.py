@@ -25,7 +25,7 @@ def test_spanish_plural_headers_and_numbering_scheme(library_copy):
             ]
         }
     )
-    result, questionnaire = run("fondo.xlsx", data, library_copy)
+    _, questionnaire = run("fondo.xlsx", data, library_copy)
     assert [q.id for q in questionnaire.questions] == ["rg_ps_01", "rg_ps_02"]
     assert questionnaire.title.get() == "Debida diligencia de socios 2026"
     assert questionnaire.questions[0].type == "yes_no" and questionnaire.questions[0].evidence.get() == "Certificado"
