@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..core.questions import CHOICES, TYPES
 from .intake import TemplateError, TemplateProblem
 from .spreadsheet import normalise
 from .xlsform import safe_id
@@ -450,16 +451,21 @@ def _question(file: str, node, item, question_id: str, warnings: list[str]) -> d
         warnings.append(f"{where}: answer type {item['type']!r} is not known: asked as text")
     kind = kind or "long_text"
     choices = [choice for choice in item["choices"] if choice]
-    if kind in {"single_choice", "multi_choice"} and not choices:
+    if TYPES[kind].choices_from == CHOICES and not choices:
         warnings.append(f"{where}: a choice question without choices: asked as text")
         kind = "long_text"
-    if kind == "single_choice" and {normalise(c) for c in choices} in (
-        {"yes", "no"},
-        *({y, n} for y in _YES for n in _NO),
+    if (
+        TYPES[kind].choices_from == CHOICES
+        and not TYPES[kind].is_multiple
+        and {normalise(c) for c in choices}
+        in (
+            {"yes", "no"},
+            *({y, n} for y in _YES for n in _NO),
+        )
     ):
         kind = "yes_no"
     question["type"] = kind
-    if kind in {"single_choice", "multi_choice"}:
+    if TYPES[kind].choices_from == CHOICES:
         values: set[str] = set()
         question["choices"] = [
             {"value": safe_id(_slug(choice)[:30] or "option", values), "label": {"en": choice}} for choice in choices

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..core.questions import ANCHORS, CHOICES, TYPES
 from .intake import TemplateError, TemplateProblem
 from .spreadsheet import normalise
 from .xlsform import language_code, safe_id
@@ -104,6 +105,8 @@ SURVEYJS_TYPES = {
 }
 _INPUT_TYPES = {"number": "number", "date": "date", "email": "email", "range": "number", "tel": "short_text"}
 _CONTAINERS = {"panel", "paneldynamic"}
+#: SurveyJS elements rated on a numeric scale.
+_RATED = {"rating"}
 _DISPLAY = {"html", "expression", "image", "multipletext", "matrix", "matrixdropdown", "matrixdynamic"}
 
 
@@ -243,7 +246,7 @@ def _elements(elements: list[Any], target: list[dict[str, Any]], used: set[str],
         if kind == "text":
             target_type = _INPUT_TYPES.get(str(element.get("inputType", "")).lower(), "short_text")
         question: dict[str, Any] = {"id": safe_id(_slug(name) or "q", used), "text": text, "type": target_type}
-        if target_type in {"single_choice", "multi_choice"}:
+        if TYPES[target_type].choices_from == CHOICES:
             choices, values = [], set()
             for choice in element.get("choices") or []:
                 value, label = (
@@ -261,7 +264,7 @@ def _elements(elements: list[Any], target: list[dict[str, Any]], used: set[str],
                 question["type"] = "short_text"
             else:
                 question["choices"] = choices
-        if target_type == "rating":
+        if kind in _RATED:
             values = element.get("rateValues") or []
             low = element.get("rateMin", 1 if not values else None)
             high = element.get("rateMax", 5 if not values else None)
@@ -321,7 +324,9 @@ def _indicators(file, document, items, mapping) -> tuple[dict[str, Any], list[st
         weight = item.get(roles.get("weight", ""))
         if isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0:
             metadata["weight"] = str(weight)
-            if question["type"] == "maturity" or any("score" in c for c in question.get("choices", [])):
+            if TYPES[question["type"]].choices_from == ANCHORS or any(
+                "score" in c for c in question.get("choices", [])
+            ):
                 question["weight"] = float(weight)
         question["metadata"] = metadata
         section["questions"].append(question)
