@@ -34,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
     from .store import models  # noqa: F401 - registers the tables with the metadata
+    from .web import guards
+
+    guards.register(app)  # before the blueprints: their routes use its `id` converter
     from .web import auth, burden, errors, i18n, imports, reports, respond, staff, unit_of_work, views
 
     babel.init_app(app, locale_selector=i18n.display_language)

@@ -62,6 +62,12 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "DDQ_REPORTS": os.environ.get("DDQ_REPORTS", str(PROJECT_ROOT / "reports")),
         "DDQ_UPLOADS": os.environ.get("DDQ_UPLOADS", str(Path(instance_path) / "uploads")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("DDQ_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
+        # A form's text fields together (files apart), and its number of fields.
+        "MAX_FORM_MEMORY_SIZE": int(os.environ.get("DDQ_MAX_FORM_BYTES", 4 * 1024 * 1024)),
+        "MAX_FORM_PARTS": int(os.environ.get("DDQ_MAX_FORM_FIELDS", 2000)),
+        # Characters per answer and per comment; the pages state these limits next to the fields.
+        "DDQ_MAX_ANSWER_CHARS": int(os.environ.get("DDQ_MAX_ANSWER_CHARS", 20_000)),
+        "DDQ_MAX_COMMENT_CHARS": int(os.environ.get("DDQ_MAX_COMMENT_CHARS", 4_000)),
         **cookie_policy(base_url, force_secure=os.environ.get("DDQ_SECURE_COOKIES", "0") == "1"),
         # Forms stay valid for a working day: partners on slow connections must not lose a page to an expired token.
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,

@@ -43,7 +43,7 @@ def overview_csv():
     )
 
 
-@bp.get("/burden/<int:partner_id>")
+@bp.get("/burden/<id:partner_id>")
 @access.staff_required
 def partner(partner_id: int):
     organisation = access.organisation_for(partner_id)
@@ -74,7 +74,7 @@ def _reciprocity_ledger(organisation) -> list[dict]:
     return reciprocity_rows(parity_with(latest, disclosure, library), library, "en")
 
 
-@bp.post("/assessments/<int:assessment_id>/burden-response")
+@bp.post("/assessments/<id:assessment_id>/burden-response")
 @access.staff_required
 def respond_to_comment(assessment_id: int):
     """The institute's answer to a partner's comment on the process, published back to the partner."""

@@ -37,7 +37,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     if code >= 500:
         return _server_error(code)
     message = error.description
-    if code == 413 and message == RequestEntityTooLarge.description:  # werkzeug's own words say neither what nor how much
+    if code == 413 and message == RequestEntityTooLarge.description:  # werkzeug's words say neither what nor how much
         message = TOO_LARGE.format(
             upload=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
             form=current_app.config["MAX_FORM_MEMORY_SIZE"] // (1024 * 1024),

@@ -109,7 +109,7 @@ def confirm(token: str):
 # --- partners offline -----------------------------------------------------------------------------
 
 
-@bp.get("/a/<int:assessment_id>/spreadsheet.xlsx")
+@bp.get("/a/<id:assessment_id>/spreadsheet.xlsx")
 @login_required
 def download(assessment_id: int):
     """The assessment as a spreadsheet to fill offline."""
@@ -123,7 +123,7 @@ def download(assessment_id: int):
     )
 
 
-@bp.post("/a/<int:assessment_id>/spreadsheet")
+@bp.post("/a/<id:assessment_id>/spreadsheet")
 @login_required
 def upload_offline(assessment_id: int):
     """Bring a filled spreadsheet back: first a preview of every change, applied only once confirmed."""

@@ -51,7 +51,7 @@ def _deliver(template: str, context: dict, kind: str, name: str) -> Response:
     )
 
 
-@bp.get("/a/<int:assessment_id>/report.<any(html, pdf):kind>")
+@bp.get("/a/<id:assessment_id>/report.<any(html, pdf):kind>")
 @login_required
 def download(assessment_id: int, kind: str):
     assessment = access.assessment_for(assessment_id, can_read_report)
@@ -60,7 +60,7 @@ def download(assessment_id: int, kind: str):
     return _deliver("capacity", context, kind, f"ddq-report-{assessment.id}")
 
 
-@bp.get("/a/<int:assessment_id>/reciprocal.<any(html, pdf):kind>")
+@bp.get("/a/<id:assessment_id>/reciprocal.<any(html, pdf):kind>")
 @login_required
 def reciprocal(assessment_id: int, kind: str):
     """Both sides side by side, for the partner concerned and for staff."""
@@ -102,7 +102,7 @@ def current_reports():
     return current_app.config["DDQ_REPORTS"]
 
 
-@bp.route("/staff/assessments/<int:assessment_id>/action-plan", methods=["GET", "POST"])
+@bp.route("/staff/assessments/<id:assessment_id>/action-plan", methods=["GET", "POST"])
 @access.staff_required
 def action_plan(assessment_id: int):
     """Staff edit the suggested action plan, then publish the report to the organisation assessed."""

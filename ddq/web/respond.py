@@ -31,6 +31,7 @@ from ..store.queries import (
 )
 from ..store.report_facts import carried_summary
 from . import access
+from .guards import form_id
 from .i18n import display_language
 from .questionform import make_section_form, posted_answer
 from .uploads import UploadError, store_upload, upload_path
@@ -101,7 +102,7 @@ def institute():
     return redirect(url_for("respond.assessment", assessment_id=disclosure.id))
 
 
-@bp.get("/a/<int:assessment_id>")
+@bp.get("/a/<id:assessment_id>")
 @login_required
 def assessment(assessment_id: int):
     assessment = access.assessment_for(assessment_id)
@@ -135,7 +136,7 @@ def assessment(assessment_id: int):
     )
 
 
-@bp.route("/a/<int:assessment_id>/s/<section_id>", methods=["GET", "POST"])
+@bp.route("/a/<id:assessment_id>/s/<section_id>", methods=["GET", "POST"])
 @login_required
 def section(assessment_id: int, section_id: str):
     assessment = access.assessment_for(assessment_id)
@@ -306,7 +307,7 @@ def _files_by_question(assessment: Assessment) -> dict[str, list[EvidenceFile]]:
     return files
 
 
-@bp.post("/a/<int:assessment_id>/submit")
+@bp.post("/a/<id:assessment_id>/submit")
 @login_required
 def submit(assessment_id: int):
     assessment = access.assessment_for(assessment_id, access.can_answer)
@@ -324,7 +325,7 @@ def submit(assessment_id: int):
         )
         return redirect(url_for("respond.assessment", assessment_id=assessment.id, incomplete=1))
     rating = request.form.get("burden_rating", "")
-    if rating.isdigit() and 1 <= int(rating) <= 7:
+    if rating in {"1", "2", "3", "4", "5", "6", "7"}:
         assessment.burden_rating = int(rating)
     comment = (request.form.get("burden_comment") or "").strip()
     if comment:
@@ -334,7 +335,7 @@ def submit(assessment_id: int):
     return redirect(url_for("respond.assessment", assessment_id=assessment.id))
 
 
-@bp.post("/a/<int:assessment_id>/assign")
+@bp.post("/a/<id:assessment_id>/assign")
 @login_required
 def assign(assessment_id: int):
     assessment = access.assessment_for(assessment_id, access.can_answer)
@@ -342,7 +343,7 @@ def assign(assessment_id: int):
     if section_id not in {section.id for section in _questionnaire(assessment).sections}:
         abort(400)
     user_id = request.form.get("user_id", "")
-    colleague = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    colleague = db.session.get(User, form_id(user_id)) if form_id(user_id) else None
     if user_id and (colleague is None or colleague.organisation_id != assessment.respondent_id):
         abort(400)
     ops.assign_section(db.session, assessment, section_id, colleague, current_user)
@@ -350,7 +351,7 @@ def assign(assessment_id: int):
     return redirect(url_for("respond.assessment", assessment_id=assessment.id))
 
 
-@bp.get("/evidence/<int:file_id>")
+@bp.get("/evidence/<id:file_id>")
 @login_required
 def evidence(file_id: int):
     evidence = access.evidence_for(file_id)

@@ -150,7 +150,7 @@ def new_partner():
     return render_template("staff/form.html", form=form, title=_("New partner"))
 
 
-@bp.get("/partners/<int:partner_id>")
+@bp.get("/partners/<id:partner_id>")
 @access.staff_required
 def partner(partner_id: int):
     organisation = access.organisation_for(partner_id)
@@ -159,7 +159,7 @@ def partner(partner_id: int):
     return render_template("staff/partner.html", partner=organisation)
 
 
-@bp.route("/partners/<int:partner_id>/partnerships/new", methods=["GET", "POST"])
+@bp.route("/partners/<id:partner_id>/partnerships/new", methods=["GET", "POST"])
 @access.staff_required
 def new_partnership(partner_id: int):
     partner = access.organisation_for(partner_id)
@@ -183,7 +183,7 @@ def new_partnership(partner_id: int):
     return render_template("staff/form.html", form=form, title=_("New partnership with %(name)s", name=partner.name))
 
 
-@bp.route("/partnerships/<int:partnership_id>/request", methods=["GET", "POST"])
+@bp.route("/partnerships/<id:partnership_id>/request", methods=["GET", "POST"])
 @access.staff_required
 def new_request(partnership_id: int):
     """Choose a tier with ddq's suggestion and see the burden of each tier before anything is sent."""
@@ -296,7 +296,7 @@ def _send_invitation(email: str, subject: str, body: str) -> None:
         )
 
 
-@bp.post("/assessments/<int:assessment_id>/invite")
+@bp.post("/assessments/<id:assessment_id>/invite")
 @access.staff_required
 def invite(assessment_id: int):
     assessment = access.assessment_for(assessment_id, access.can_review)
@@ -305,7 +305,7 @@ def invite(assessment_id: int):
     return redirect(url_for("staff.review", assessment_id=assessment.id))
 
 
-@bp.get("/assessments/<int:assessment_id>")
+@bp.get("/assessments/<id:assessment_id>")
 @access.staff_required
 def review(assessment_id: int):
     assessment = access.assessment_for(assessment_id)
@@ -327,7 +327,7 @@ def review(assessment_id: int):
     )
 
 
-@bp.post("/assessments/<int:assessment_id>/answers/<question_id>")
+@bp.post("/assessments/<id:assessment_id>/answers/<question_id>")
 @access.staff_required
 def review_answer(assessment_id: int, question_id: str):
     assessment = access.assessment_for(assessment_id, access.can_review)
@@ -344,7 +344,7 @@ def review_answer(assessment_id: int, question_id: str):
     return redirect(url_for("staff.review", assessment_id=assessment.id, _anchor=f"q-{question_id}"))
 
 
-@bp.post("/assessments/<int:assessment_id>/decision")
+@bp.post("/assessments/<id:assessment_id>/decision")
 @access.staff_required
 def decide(assessment_id: int):
     assessment = access.assessment_for(assessment_id)
