@@ -2,7 +2,9 @@
 
 The rules (methodology §2):
 - items score 1-4; N/A and questions hidden by skip logic leave numerator and denominator;
-- unanswered and "not yet known" answers lower confidence, never the score;
+- unanswered and "not yet known" answers lower confidence, never the score; confidence is the weighted share
+  of the items that need evidence (scored items, gates, and document requests, when shown and applicable)
+  whose evidence is E1 or above;
 - key items weigh double; gate items are pass/flag, reported apart and never averaged in;
 - domain score = weighted mean of its scored items; a key item at level 1 caps the domain's band at
   "significant" risk whatever the mean;
@@ -78,14 +80,23 @@ class ItemScore:
     key: bool
     score: float | None = None
     evidence_level: int = 0
+    #: Whether confidence counts it: every shown, applicable item that needs evidence (scored items, gates, and
+    #: unscored items that ask for a document).
+    needs_evidence: bool = False
 
     @property
     def points(self) -> float:
         return self.weight * self.score if self.score is not None else 0.0
 
     @property
-    def counts_for_confidence(self) -> bool:
+    def counts_for_completeness(self) -> bool:
+        """Scored items that apply: completeness is the share of them that have a score."""
         return self.status in {"scored", "unanswered", "unknown"}
+
+    @property
+    def evidenced(self) -> bool:
+        """Evidence at E1 or above on an answer given (a "not yet known" answer has nothing to evidence)."""
+        return self.needs_evidence and self.evidence_level >= 1 and self.status not in {"unknown", "unanswered"}
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,7 @@ class DomainScore:
     #: HACT-style risk band, capped at "significant" when a key item is at level 1.
     band: str | None
     capped: bool
-    #: Weighted share of applicable scored items answered with evidence E1 or above.
+    #: Weighted share of the domain's items that need evidence (scored items, gates, document requests) at E1+.
     confidence: float
     #: Weighted share of applicable scored items that have a score.
     completeness: float
@@ -170,20 +181,22 @@ def item_score(question: Question, answer: AnswerInput | None, shown: bool) -> I
     """Score one question from its answer."""
     base = {"question_id": question.id, "domain": question.domain, "weight": question.weight, "key": question.key}
     evidence = answer.evidence_level if answer else 0
+    applies = shown and not (answer is not None and answer.not_applicable)
     if question.gate:
-        return ItemScore(status="gate", evidence_level=evidence, **base)
+        return ItemScore(status="gate", evidence_level=evidence, needs_evidence=applies, **base)
     if not question.scored:
-        return ItemScore(status="not_scored", evidence_level=evidence, **base)
+        needs = applies and question.asks_document
+        return ItemScore(status="not_scored", evidence_level=evidence, needs_evidence=needs, **base)
     if not shown:
         return ItemScore(status="hidden", **base)
     if answer is not None and answer.not_applicable:
         return ItemScore(status="not_applicable", evidence_level=evidence, **base)
     if answer is None or answer.value in (None, "", []):
-        return ItemScore(status="unanswered", **base)
+        return ItemScore(status="unanswered", needs_evidence=True, **base)
     score = answer_score(question, answer.value)
     if score is None:
-        return ItemScore(status="unknown", evidence_level=evidence, **base)
-    return ItemScore(status="scored", score=score, evidence_level=evidence, **base)
+        return ItemScore(status="unknown", evidence_level=evidence, needs_evidence=True, **base)
+    return ItemScore(status="scored", score=score, evidence_level=evidence, needs_evidence=True, **base)
 
 
 def answer_score(question: Question, value: Any) -> float | None:
@@ -251,9 +264,7 @@ def domain_score(domain: str, items: tuple[ItemScore, ...], early_stage: bool) -
     capped = lowest_key == SCORE_MIN and band in {"low", "moderate"}
     if capped:
         band = "significant"
-    considered = [item for item in items if item.counts_for_confidence]
-    considered_weight = sum(item.weight for item in considered)
-    evidenced = sum(item.weight for item in scored if item.evidence_level >= 1)
+    considered_weight = sum(item.weight for item in items if item.counts_for_completeness)
     return DomainScore(
         domain=domain,
         score=score,
@@ -263,11 +274,18 @@ def domain_score(domain: str, items: tuple[ItemScore, ...], early_stage: bool) -
         key_items=len(keys),
         band=band,
         capped=capped,
-        confidence=evidenced / considered_weight if considered_weight else 0.0,
+        confidence=confidence(items),
         completeness=weight_sum / considered_weight if considered_weight else 0.0,
         standing=_standing(score, lowest_key, early_stage),
         lowest_key_score=lowest_key,
     )
+
+
+def confidence(items: Iterable[ItemScore]) -> float:
+    """Weighted share of the items that need evidence (scored items, gates, document requests) at E1 or above."""
+    needing = [item for item in items if item.needs_evidence]
+    total = sum(item.weight for item in needing)
+    return sum(item.weight for item in needing if item.evidenced) / total if total else 0.0
 
 
 def _standing(score: float | None, lowest_key: float | None, early_stage: bool) -> str:
@@ -314,9 +332,6 @@ def score_assessment(
     # fsum: correctly rounded whatever the order, so that portfolio scoring gives the very same figure
     total_weight = math.fsum(weights[domain.domain] for domain in assessed)
     overall = math.fsum(weights[d.domain] * d.score for d in assessed) / total_weight if total_weight else None
-    considered = [item for item in items if item.counts_for_confidence]
-    considered_weight = sum(item.weight for item in considered)
-    evidenced = sum(item.weight for item in items if item.status == "scored" and item.evidence_level >= 1)
     return Scorecard(
         questionnaire_id=questionnaire.id,
         items=tuple(items),
@@ -325,6 +340,6 @@ def score_assessment(
         profile=weights,
         overall=overall,
         overall_band=overall_band(domain_scores, weights),
-        confidence=evidenced / considered_weight if considered_weight else 0.0,
+        confidence=confidence(items),
         early_stage=early,
     )

@@ -44,6 +44,7 @@ def _catalogue(questionnaires: Mapping[str, Questionnaire], scopes: Mapping[str,
                         question.scored,
                         question.show_if is not None,
                         type_of(question).is_multiple,
+                        question.asks_document,
                     )
                 )
     return pd.DataFrame(
@@ -60,6 +61,7 @@ def _catalogue(questionnaires: Mapping[str, Questionnaire], scopes: Mapping[str,
             "scored",
             "conditional",
             "multi",
+            "asks_document",
         ],
     )
 
@@ -171,6 +173,12 @@ def score_items(
         default="scored",
     )
     items.loc[items["status"] != "scored", "score"] = np.nan
+    applies = items["shown"] & ~items["not_applicable"]
+    items["needs_evidence"] = np.select(
+        [items["status"].isin(["scored", "unanswered", "unknown"]), items["status"] == "gate", ~items["scored"]],
+        [True, applies, applies & items["asks_document"]],
+        default=False,
+    ).astype(bool)  # as ItemScore.needs_evidence: scored items, gates and document requests count for confidence
     return items
 
 
@@ -206,15 +214,26 @@ def score_portfolio(
     profiles: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Domain scores (one row per assessment and domain) and overall figures (one row per assessment)."""
-    items = score_items(assessments, answers, questionnaires, scopes)
-    items = items[~items["status"].isin(["gate", "not_scored"])].copy()  # items without a domain count overall
+    every_item = score_items(assessments, answers, questionnaires, scopes)
+    every_item["needing_weight"] = np.where(every_item["needs_evidence"], every_item["weight"], 0.0)
+    every_item["evidenced_weight"] = np.where(
+        every_item["needs_evidence"]
+        & (every_item["evidence_level"] >= 1)
+        & ~every_item["status"].isin(["unknown", "unanswered"]),
+        every_item["weight"],
+        0.0,
+    )
+    evidence_by_domain = every_item.groupby(["assessment_id", "domain"], sort=False)[
+        ["needing_weight", "evidenced_weight"]
+    ].sum()
+    evidence_overall = every_item.groupby("assessment_id")[["needing_weight", "evidenced_weight"]].sum()
+    items = every_item[~every_item["status"].isin(["gate", "not_scored"])].copy()  # items without a domain count
     scored = items["status"] == "scored"
     considered = items["status"].isin(["scored", "unanswered", "unknown"])
     risk = (SCORE_MAX + SCORE_MIN) - items["score"]
     items["points"] = np.where(scored, items["weight"] * items["score"], 0.0)
     items["scored_weight"] = np.where(scored, items["weight"], 0.0)
     items["considered_weight"] = np.where(considered, items["weight"], 0.0)
-    items["evidenced_weight"] = np.where(scored & (items["evidence_level"] >= 1), items["weight"], 0.0)
     items["hact_points"] = np.where(scored, np.where(risk == 1, 1.0, items["weight"] * risk), 0.0)
     items["scored_n"] = scored.astype(int)
     items["key_n"] = (scored & items["key"]).astype(int)
@@ -224,7 +243,6 @@ def score_portfolio(
         points=("points", "sum"),
         weight_sum=("scored_weight", "sum"),
         considered=("considered_weight", "sum"),
-        evidenced=("evidenced_weight", "sum"),
         hact_points=("hact_points", "sum"),
         scored_items=("scored_n", "sum"),
         key_items=("key_n", "sum"),
@@ -234,7 +252,9 @@ def score_portfolio(
     domains["band"] = _hact_band(domains["hact_points"], domains["scored_items"], domains["weight_sum"])
     domains["capped"] = (domains["lowest_key_score"] == SCORE_MIN) & domains["band"].isin(["low", "moderate"])
     domains.loc[domains["capped"], "band"] = "significant"
-    domains["confidence"] = (domains["evidenced"] / domains["considered"]).where(domains["considered"] > 0, 0.0)
+    evidence = evidence_by_domain.reindex(pd.MultiIndex.from_frame(domains[["assessment_id", "domain"]]))
+    needing, evidenced = evidence["needing_weight"].to_numpy(), evidence["evidenced_weight"].to_numpy()
+    domains["confidence"] = np.where(needing > 0, evidenced / np.where(needing > 0, needing, 1), 0.0)
     domains["completeness"] = (domains["weight_sum"] / domains["considered"]).where(domains["considered"] > 0, 0.0)
     early = domains["assessment_id"].map(assessments.set_index("assessment_id")["early"]).astype(bool)
     score, lowest = domains["score"], domains["lowest_key_score"]
@@ -272,12 +292,12 @@ def score_portfolio(
         hact_points=("hact_points", "sum"),
         scored_items=("scored_n", "sum"),
         key_items=("key_n", "sum"),
-        considered=("considered_weight", "sum"),
-        evidenced=("evidenced_weight", "sum"),
     )
     summary["overall"] = overall["weighted"] / overall["total"]
     summary["overall_band"] = _overall_band(domains).reindex(summary.index)
-    summary["confidence"] = (summary["evidenced"] / summary["considered"]).where(summary["considered"] > 0, 0.0)
+    overall_evidence = evidence_overall.reindex(summary.index)
+    needing = overall_evidence["needing_weight"]
+    summary["confidence"] = (overall_evidence["evidenced_weight"] / needing).where(needing > 0, 0.0)
     columns = [
         "assessment_id",
         "domain",

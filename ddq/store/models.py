@@ -255,6 +255,8 @@ class Answer(db.Model):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Raised by every save that changes the answer; a form sends back the version it showed (see save_draft_answer).
     version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set when the value changed after evidence was recorded (ddq.core.evidence); cleared when staff review it.
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
     reused_from: Mapped[Answer | None] = relationship(remote_side=[id])

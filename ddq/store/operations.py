@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.definitions import Question, Questionnaire, definition_hash, questionnaire_from_data, questionnaire_to_data
+from ..core.evidence import level_after_change
 from ..core.questions import TYPES
 from ..core.vocabulary import DIRECTIONS, PARTNER_ROLES, PARTNERSHIP_TYPES, USER_ROLES
 from ..core.workflow import EDITABLE, check_transition
@@ -270,6 +271,8 @@ def save_answer(
     if answer is None:
         answer = Answer(assessment=assessment, question_id=question_id, bank_id=question.bank, active_seconds=0)
         session.add(answer)
+    if answer.value is not None and normalised != answer.value:
+        _evidence_follows_change(answer)
     answer.value = normalised
     answer.draft = None
     answer.not_applicable = not_applicable
@@ -283,10 +286,19 @@ def save_answer(
     return answer
 
 
+def _evidence_follows_change(answer: Answer) -> None:
+    """A changed value keeps only the evidence its documents support, and waits for review (ddq.core.evidence)."""
+    if answer.evidence_level or answer.evidence_files:
+        answer.evidence_level = level_after_change(answer.evidence_level, bool(answer.evidence_files))
+        answer.needs_review = True
+
+
 def add_review_comment(session: Session, answer: Answer, author: User, action: str, body: str) -> ReviewComment:
     """Record a reviewer's comment, change request or acceptance on one answer."""
     if author.role not in {"admin", "staff"}:
         raise StoreError("only institute staff review answers")
+    if action == "accept":
+        answer.needs_review = False
     comment = ReviewComment(answer=answer, author_id=author.id, action=action, body=body.strip())
     session.add(comment)
     session.flush()
@@ -408,7 +420,11 @@ def save_draft_answer(
             if base is not None and base == content_fingerprint(content):
                 return problem  # this page left the answer as it showed it: the newer answer stays
             raise StaleAnswer(answer, content)
+        if answer.value is not None and value != answer.value:
+            _evidence_follows_change(answer)
         changes = {
+            "evidence_level": answer.evidence_level,
+            "needs_review": answer.needs_review,
             "value": value,
             "draft": draft,
             "not_applicable": na,
@@ -542,6 +558,7 @@ def set_evidence_level(session: Session, answer: Answer, level: int, actor: User
     if level not in range(4):
         raise StoreError("evidence levels run from E0 to E3")
     answer.evidence_level = level
+    answer.needs_review = False
     session.flush()
     log(session, "answer.evidence_level", answer, actor, question=answer.question_id, level=level)
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..core.definitions import Question
+from ..core.evidence import effective_level
 from .models import Answer, Assessment, EvidenceFile, utcnow
 from .operations import log, questionnaire_of
 from .queries import scope_of
@@ -83,7 +84,9 @@ def prefill(session: Session, assessment: Assessment, uploads: Path | None = Non
             bank_id=bank_id,
             value=source.value,
             comment=source.comment,
-            evidence_level=source.evidence_level,
+            evidence_level=effective_level(
+                source.evidence_level, [document.expires_on for document in source.evidence_files], today
+            ),
             active_seconds=0,
             answered_by_id=source.answered_by_id,
             answered_at=source.answered_at,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import object_session
 
 from ..core.definitions import Question, Questionnaire, Scope, Section
+from ..core.evidence import effective_level
 from ..core.scoring import AnswerInput
 from ..extensions import db
-from .models import Answer, Assessment
+from .models import Answer, Assessment, EvidenceFile
 
 
 def scope_of(assessment: Assessment) -> Scope:
@@ -33,9 +36,33 @@ def answers_by_question(assessment: Assessment) -> dict[str, Answer]:
     return {answer.question_id: answer for answer in assessment.answers}
 
 
-def scoring_inputs(assessment: Assessment) -> dict[str, AnswerInput]:
+def document_expiries(assessment: Assessment) -> dict[int, list[dt.date | None]]:
+    """The expiry date of every document of an assessment, by answer id (one query)."""
+    found: dict[int, list[dt.date | None]] = {}
+    rows = object_session(assessment).execute(
+        sa.select(EvidenceFile.answer_id, EvidenceFile.expires_on)
+        .join(Answer, EvidenceFile.answer_id == Answer.id)
+        .where(Answer.assessment_id == assessment.id)
+    )
+    for answer_id, expires_on in rows:
+        found.setdefault(answer_id, []).append(expires_on)
+    return found
+
+
+def evidence_levels(assessment: Assessment, today: dt.date | None = None) -> dict[str, int]:
+    """Each answer's evidence level as it stands today: expired documents back nothing (ddq.core.evidence)."""
+    today = today or dt.date.today()
+    expiries = document_expiries(assessment)
     return {
-        answer.question_id: AnswerInput(answer.value, answer.not_applicable, answer.evidence_level)
+        answer.question_id: effective_level(answer.evidence_level, expiries.get(answer.id, ()), today)
+        for answer in assessment.answers
+    }
+
+
+def scoring_inputs(assessment: Assessment, today: dt.date | None = None) -> dict[str, AnswerInput]:
+    levels = evidence_levels(assessment, today)
+    return {
+        answer.question_id: AnswerInput(answer.value, answer.not_applicable, levels[answer.question_id])
         for answer in assessment.answers
     }
 

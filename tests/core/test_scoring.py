@@ -4,7 +4,7 @@ import dataclasses
 import textwrap
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ddq.core.actions import suggest_actions
@@ -23,7 +23,7 @@ sections:
   - id: governance
     title: Governance
     questions:
-      - {id: g1, type: yes_no, domain: governance, text: Registered?, gate: true}
+      - {id: g1, type: yes_no, domain: governance, text: Registered?, gate: true, scores: {yes: 4, no: 1}}
       - id: g2
         type: maturity
         domain: governance
@@ -87,8 +87,9 @@ def test_domain_scores_bands_and_overall_by_hand(probe):
     # HACT: risks 2 (key: 2x2=4), 3, 3 -> 10/3 = 3.33 on a scale from 1 to (12+4)/3 = 5.33 -> third band
     assert governance.band == "significant" and not governance.capped
     assert governance.standing == "developing"
-    # confidence: only g4 (weight 1 of 4) has evidence E1
-    assert governance.confidence == 0.25 and governance.completeness == 1.0
+    # confidence counts every item that needs evidence, the gate g1 included (weight 1 + 2 + 1 + 1 = 5);
+    # only g4 (weight 1) has evidence E1 -> 1 / 5
+    assert governance.confidence == 0.2 and governance.completeness == 1.0
     # safeguarding: s1 key 2x4=8, s3 1x4=4; s2 is N/A; s4, s5 unanswered -> 12 / 3 = 4.0
     assert (safeguarding.score, safeguarding.band, safeguarding.standing) == (4.0, "low", "strength")
     # unanswered s4, s5 lower confidence and completeness, not the score: 3 of 5 weight scored
@@ -131,7 +132,14 @@ def test_failed_gate_is_reported_apart_and_never_averaged_in(probe):
     passed = score_assessment(questionnaire, answers(**BASE), domains=library.domains.values())
     failed = score_assessment(questionnaire, answers(**{**BASE, "g1": "no"}), domains=library.domains.values())
     assert [gate.passed for gate in failed.flagged_gates] == [False]
-    assert failed.domain("governance").score == passed.domain("governance").score
+    assert [gate.passed for gate in passed.gates] == [True] and passed.flagged_gates == ()
+    # the gate g1 carries scores (yes 4, no 1): averaged in, governance would be (10 + 4) / 5 = 2.8 when it
+    # passed and (10 + 1) / 5 = 2.2 when it failed; left out it is 10 / 4 = 2.5 either way
+    for card in (passed, failed):
+        governance = card.domain("governance")
+        assert (governance.points, governance.weight_sum, governance.score) == (10, 4, 2.5)
+        assert governance.band == "significant"  # HACT over g2, g3, g4 only: 10 / 3 on 1..5.33
+    assert {item.question_id: item.status for item in passed.items}["g1"] == "gate"
     # s3 is only asked when g1 is yes: hidden, it leaves the safeguarding score (8 / 2 = 4.0)
     assert {item.question_id: item.status for item in failed.items}["s3"] == "hidden"
     assert failed.domain("safeguarding").weight_sum == 2
@@ -266,18 +274,33 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 @PROPERTY
 @given(data=st.data())
-def test_adding_an_na_answer_changes_no_score(shipped_library, data):
+def test_an_na_answer_leaves_numerator_and_denominator(shipped_library, data):
+    """Turning a scored answer into N/A removes exactly its weight and points from its domain, whatever N/A would
+    otherwise score; the domain's other figures keep their meaning."""
     questionnaire = shipped_library.questionnaire("partner-capacity")
     given_answers = data.draw(answer_sets(questionnaire))
-    open_na = [q.id for _, q in questionnaire.applicable(EVERYTHING) if q.allow_na and q.id not in given_answers]
-    if not open_na:
-        return
-    target = data.draw(st.sampled_from(open_na))
     before = score_assessment(questionnaire, given_answers, scope=EVERYTHING)
+    # a question that no show_if reads, so that N/A changes no other question's skip logic
+    read_by_conditions = {name for q in questionnaire.questions if q.show_if for name in q.show_if.names()}
+    scored = [item for item in before.items if item.status == "scored" and item.question_id not in read_by_conditions]
+    assume(scored)
+    target = data.draw(st.sampled_from(scored))
     after = score_assessment(
-        questionnaire, {**given_answers, target: AnswerInput(None, not_applicable=True)}, scope=EVERYTHING
+        questionnaire, {**given_answers, target.question_id: AnswerInput(None, not_applicable=True)}, scope=EVERYTHING
     )
-    assert _scores(after) == _scores(before)
+    assert {item.question_id: item.status for item in after.items}[target.question_id] == "not_applicable"
+    was, now = before.domain(target.domain), after.domain(target.domain)
+    assert now.weight_sum == pytest.approx(was.weight_sum - target.weight)
+    assert now.points == pytest.approx(was.points - target.points)
+    assert now.scored_items == was.scored_items - 1
+    if now.weight_sum:
+        assert now.score == pytest.approx((was.points - target.points) / (was.weight_sum - target.weight))
+    else:
+        assert now.score is None and now.standing == "not_assessed"
+    # every other domain is untouched
+    assert [d for d in after.domains if d.domain != target.domain] == [
+        d for d in before.domains if d.domain != target.domain
+    ]
 
 
 @PROPERTY
@@ -364,3 +387,18 @@ def test_overall_band_follows_the_profile_and_the_cap(bands, weights, lowest_key
 
     domains = [_domain(name, band, lowest_keys.get(name)) for name, band in zip("ab", bands, strict=True)]
     assert overall_band(domains, weights) == expected
+
+
+def test_confidence_counts_gates_and_document_requests(probe):
+    """Staff checked the gate's policy (E2): it counts, where it used to be ignored."""
+    library, questionnaire = probe
+    checked_gate = {**BASE, "g1": AnswerInput("yes", evidence_level=2)}
+    card = score_assessment(questionnaire, answers(**checked_gate), domains=library.domains.values())
+    # governance needs evidence on g1 (gate, 1), g2 (key, 2), g3 (1), g4 (1): g1 and g4 at E1+ -> 2 / 5
+    assert card.domain("governance").confidence == pytest.approx(2 / 5)
+    # overall: governance 5 + safeguarding s1 (2), s3 (1), s4 (1), s5 (1) = 10; s2 is N/A and leaves -> 2 / 10
+    assert card.confidence == pytest.approx(2 / 10)
+    # a gate hidden by skip logic or answered N/A does not count
+    hidden = {**checked_gate, "g1": AnswerInput(None, not_applicable=True)}
+    card = score_assessment(questionnaire, answers(**hidden), domains=library.domains.values())
+    assert card.domain("governance").confidence == pytest.approx(1 / 4)
