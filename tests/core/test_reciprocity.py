@@ -7,15 +7,31 @@ from ddq.core.scoring import AnswerInput, score_assessment
 LIGHT_RESEARCH = Scope(tier="light", partner_roles=frozenset({"research"}))
 
 
+def fill_as_the_form_shows(questionnaire, choose):
+    """Answer every question the form shows, in order, as a respondent would (hidden ones stay blank)."""
+    from ddq.core.scoring import given_values, is_shown
+
+    answers = {}
+    for question in questionnaire.questions:
+        if is_shown(question, given_values(answers)):
+            answers[question.id] = AnswerInput(choose(question))
+    return answers
+
+
+def last_choice(question):
+    return question.choices[-1].value if question.choices else "text"
+
+
+def first_choice(question):
+    return question.choices[0].value if question.choices else "text"
+
+
 @pytest.fixture
 def parts(shipped_library):
+    """The institute answers what its own form shows (its skip logic hides follow-ups to a "no")."""
     capacity = shipped_library.questionnaire("partner-capacity")
     disclosure = shipped_library.questionnaire("host-disclosure")
-    everything = {
-        question.id: AnswerInput(question.choices[-1].value if question.choices else "text")
-        for question in disclosure.questions
-    }
-    return shipped_library, capacity, disclosure, everything
+    return shipped_library, capacity, disclosure, fill_as_the_form_shows(disclosure, last_choice)
 
 
 def documents_for(questionnaire, answers=None):
@@ -46,6 +62,23 @@ def test_full_disclosure_is_at_parity_in_every_domain(parts):
     governance = next(row for row in result.domains if row.domain == "governance")
     # … less the two it hid from itself by answering "no" (registration_number, integrity_investigations_detail)
     assert governance.extra_disclosures == 11 + 1 - 5 - 2
+    # the institute's "no" to sub-partners hid subpartner_count from itself: without the partner's answers it
+    # counts as asked and leaves the count on the institute's side; a partner that also said "no" never saw it
+    procurement = next(row for row in result.domains if row.domain == "procurement_downstream")
+    assert (procurement.asked_items, procurement.hidden_on_host_side) == (1, 1)
+    partner = fill_as_the_form_shows(capacity, last_choice)
+    assert "subpartner_count" not in partner
+    both_sides = reciprocity(
+        capacity,
+        LIGHT_RESEARCH,
+        disclosure,
+        host_answers,
+        domains=["procurement_downstream"],
+        partner_answers=partner,
+        host_documents=documents_for(disclosure, host_answers),
+    )
+    assert (both_sides.domains[0].asked_items, both_sides.domains[0].hidden_on_host_side) == (1, 0)
+    assert both_sides.parity == 1.0
 
 
 def test_missing_disclosures_break_parity_domain_by_domain(parts):
@@ -104,17 +137,6 @@ def test_scores_of_both_sides_sit_side_by_side(parts):
 
 
 STANDARD = Scope(tier="standard", partnership_type="project", partner_roles=frozenset())
-
-
-def fill_as_the_form_shows(questionnaire, choose):
-    """Answer every question the form shows, in order, as a respondent would (hidden ones stay blank)."""
-    from ddq.core.scoring import given_values, is_shown
-
-    answers = {}
-    for question in questionnaire.questions:
-        if is_shown(question, given_values(answers)):
-            answers[question.id] = AnswerInput(choose(question))
-    return answers
 
 
 def test_an_institute_that_answers_all_its_form_shows_is_at_parity(shipped_library):
