@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 PYTHON ?= python3
 export FLASK_APP := ddq
 TEST_POSTGRES_URL ?= postgresql+psycopg://ddq:ddq@127.0.0.1:5432/ddq_test
+TEST_REDIS_URL ?= redis://127.0.0.1:6390/0
 
 MO := ddq/translations/fr/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench check lint postgres browser venv clean translations
+.PHONY: run test bench check lint postgres redis browser venv clean translations
 
 venv: $(STAMP)
 
@@ -37,11 +38,14 @@ run: $(STAMP) $(MO)
 postgres:
 	bash scripts/postgres.sh
 
+redis:
+	bash scripts/redis.sh
+
 browser:
 	bash scripts/system-deps.sh
 
-test: $(STAMP) $(MO) postgres browser
-	DDQ_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
+test: $(STAMP) $(MO) postgres redis browser
+	DDQ_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) DDQ_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
 check: $(STAMP)
 	$(BIN)/ddq check

@@ -416,6 +416,12 @@ def bench_ledger() -> None:
     report("ledger_1000_partners_x_10_requests", seconds, "ms", ("building the 10,000 facts", build), "<= 1 s")
 
 
+def bench_messages() -> None:
+    from bench.messages import bench_messages as run
+
+    run()
+
+
 GROUPS = {
     "definitions": main,
     "section": bench_section_page,
@@ -423,6 +429,7 @@ GROUPS = {
     "reports": bench_reports,
     "import": bench_import,
     "ledger": bench_ledger,
+    "messages": bench_messages,
 }
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.logger.getEffectiveLevel() > logging.INFO:
+        app.logger.setLevel(logging.INFO)  # messages written to the log (no mail server set) must show
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
@@ -33,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
-    from .store import models  # noqa: F401 - registers the tables with the metadata
+    from .store import models, outbox  # noqa: F401 - registers the tables with the metadata
     from .web import guards
 
     guards.register(app)  # before the blueprints: their routes use its `id` converter

@@ -85,7 +85,13 @@ def from_environment(instance_path: str) -> dict[str, object]:
         # then read in a child process with a hard time and memory limit.
         **{key: float(os.environ[key]) for key in IMPORT_SETTINGS if key in os.environ},
         "RATELIMIT_ENABLED": os.environ.get("DDQ_RATE_LIMITS", "1") == "1",
-        "RATELIMIT_STORAGE_URI": os.environ.get("DDQ_RATELIMIT_STORAGE", "memory://"),
+        # Background jobs (mail delivery, the scheduled tick) run on RQ with this Redis; without it, in-process.
+        "DDQ_REDIS_URL": os.environ.get("DDQ_REDIS_URL", ""),
+        "DDQ_TICK_MINUTES": float(os.environ.get("DDQ_TICK_MINUTES", 15)),
+        # Rate-limit counters: DDQ_RATELIMIT_STORAGE, else the same Redis as the jobs, else this process's memory.
+        "RATELIMIT_STORAGE_URI": os.environ.get("DDQ_RATELIMIT_STORAGE")
+        or os.environ.get("DDQ_REDIS_URL")
+        or "memory://",
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

@@ -7,11 +7,15 @@ run produces the same data.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from .core.definitions import Library, Question, Questionnaire, Scope
@@ -38,6 +42,8 @@ class DemoPartner:
     #: Statuses of the partner's self-assessment and of its rating of the institute (None: not asked).
     self_status: str
     rating_status: str | None
+    #: The self-assessment is due this many days from today (negative: overdue), so that `ddq tick` has work.
+    due_in_days: int = 60
 
 
 HOST = "BIL (the institute)"
@@ -56,6 +62,7 @@ PARTNERS = (
         1.9,
         "in_progress",
         "sent",
+        due_in_days=3,
     ),
     DemoPartner(
         "Université de Ouagadougou – Laboratoire d'études urbaines",
@@ -86,6 +93,7 @@ PARTNERS = (
         2.5,
         "changes_requested",
         None,
+        due_in_days=-4,
     ),
     DemoPartner(
         "Fundação Horizonte",
@@ -132,7 +140,11 @@ def load_demo(session: Session, password: str | None = None) -> bool:
         session, library.questionnaire("host-disclosure"), subject=host, respondent=host, actor=admin
     )
     _advance(session, disclosure, ["sent", "in_progress"], admin)
-    _answer_all(session, disclosure, library, Scope(), level=3.2, rng=random.Random(HOST), actor=reviewer)
+    # the institute answers everything its form shows it, N/A never, and supplies every document asked
+    _answer_all(
+        session, disclosure, library, Scope(), level=3.2, rng=random.Random(HOST), actor=reviewer, na_share=0.0
+    )
+    _supply_documents(session, disclosure, reviewer)
     _advance(session, disclosure, ["submitted", "accepted"], admin)
 
     for number, spec in enumerate(PARTNERS, start=1):
@@ -188,7 +200,7 @@ def _demo_partner(
         respondent=partner,
         partnership=partnership,
         language=spec.languages[0],
-        due_on=dt.date(2027, 1, 31),
+        due_on=dt.date.today() + dt.timedelta(days=spec.due_in_days),
         actor=admin,
     )
     path = _PATHS[spec.self_status]
@@ -218,6 +230,7 @@ def _demo_partner(
     if spec.self_status == "accepted":
         for answer in assessment.answers:
             answer.evidence_level = 2 if answer.value is not None and rng.random() < 0.5 else 1
+        _expiring_document(session, assessment, respondent)
     if spec.rating_status:
         rating = ops.create_assessment(
             session,
@@ -234,6 +247,34 @@ def _demo_partner(
             _answer_all(session, rating, library, Scope(), 3.0, rng, respondent)
         _advance(session, rating, rating_path[1:], reviewer)
     session.flush()
+
+
+#: A one-page PDF, the demo's evidence document.
+_DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _expiring_document(session: Session, assessment: Assessment, respondent: User) -> None:
+    """Audited accounts that expire within 30 days, attached to a bank answer so that they travel to the next cycle."""
+    answer = next(a for a in assessment.answers if a.value is not None and a.bank_id)
+    stored_name = secrets.token_hex(16) + ".pdf"
+    uploads = current_app.config.get("DDQ_UPLOADS") if has_app_context() else None
+    if uploads:
+        Path(uploads).mkdir(parents=True, exist_ok=True)
+        (Path(uploads) / stored_name).write_bytes(_DEMO_PDF)
+    ops.add_evidence_file(
+        session,
+        answer,
+        original_name="Audited accounts 2025.pdf",
+        stored_name=stored_name,
+        content_type="application/pdf",
+        size_bytes=len(_DEMO_PDF),
+        sha256=hashlib.sha256(_DEMO_PDF).hexdigest(),
+        actor=respondent,
+        expires_on=dt.date.today() + dt.timedelta(days=20),
+    )
 
 
 def _scope(partnership: Partnership) -> Scope:
@@ -255,15 +296,17 @@ def _answer_all(
     actor: User,
     share: float = 1.0,
     facts: dict[str, Any] | None = None,
+    na_share: float = 0.08,
 ) -> None:
-    """Answer the applicable questions in order, respecting skip logic, up to `share` of them."""
+    """Answer the applicable questions in order, respecting skip logic, up to `share` of them; about `na_share`
+    of those that allow it are N/A."""
     questionnaire: Questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
     given: dict[str, Any] = {}
     applicable = [question for _, question in questionnaire.applicable(scope)]
     for question in applicable[: max(1, round(len(applicable) * share))]:
         if question.show_if is not None and not question.show_if.evaluate(given):
             continue
-        if question.allow_na and rng.random() < 0.08:
+        if question.allow_na and rng.random() < na_share:
             ops.save_answer(
                 session,
                 assessment,
@@ -279,6 +322,37 @@ def _answer_all(
             continue
         ops.save_answer(session, assessment, question.id, value, active_seconds=rng.randint(10, 240), actor=actor)
         given[question.id] = value
+
+
+def _supply_documents(session: Session, assessment: Assessment, actor: User) -> None:
+    """A small text file for each answered question that asks for a document, written to the uploads folder."""
+    questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    folder = Path(current_app.config["DDQ_UPLOADS"])
+    folder.mkdir(parents=True, exist_ok=True)
+    answers = {answer.question_id: answer for answer in assessment.answers}
+    given = {question_id: answer.value for question_id, answer in answers.items() if not answer.not_applicable}
+    for _, question in questionnaire.applicable(Scope()):
+        if not question.asks_document or (question.show_if is not None and not question.show_if.evaluate(given)):
+            continue
+        name = f"{question.id.replace('_', '-')}.txt"
+        answer = answers.get(question.id)
+        if answer is None:  # a document question: its answer is the document's name
+            answer = ops.save_answer(session, assessment, question.id, name, active_seconds=60, actor=actor)
+        if answer.not_applicable:
+            continue
+        data = f"{HOST}: {question.text.get('en')}\n(demo document)\n".encode()
+        stored_name = hashlib.sha256(f"demo:{assessment.id}:{question.id}".encode()).hexdigest()[:32]
+        (folder / stored_name).write_bytes(data)
+        ops.add_evidence_file(
+            session,
+            answer,
+            original_name=name,
+            stored_name=stored_name,
+            content_type="text/plain",
+            size_bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            actor=actor,
+        )
 
 
 def _demo_value(question: Question, level: float, rng: random.Random) -> Any:
@@ -299,8 +373,9 @@ def _second_cycle(session: Session, library: Library, admin: User) -> None:
         respondent=partner,
         partnership=partnership,
         language="pt",
-        due_on=dt.date(2027, 6, 30),
+        due_on=dt.date.today() + dt.timedelta(days=45),
         actor=admin,
     )
-    prefill(session, again)
+    uploads = current_app.config.get("DDQ_UPLOADS") if has_app_context() else None
+    prefill(session, again, Path(uploads) if uploads else None)
     ops.change_status(session, again, "sent", admin)

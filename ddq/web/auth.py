@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from smtplib import SMTPException
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -27,7 +26,6 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -37,12 +35,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from .. import mail
 from ..config import cookie_policy
 from ..extensions import db, limiter, login_manager
-from ..mail import send_mail
 from ..store import operations as ops
 from ..store.models import Invitation, User, utcnow
-from .unit_of_work import after_commit
 
 bp = Blueprint("auth", __name__)
 
@@ -297,12 +294,17 @@ def reset_password():
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None and user.active:
             invitation = ops.create_invitation(db.session, user, None, days=RESET_LINK_HOURS / 24)
-            with force_locale(user.language):
-                body = render_template(
-                    "mail/reset.txt", person=user, link=invitation_url(invitation, reset=True), hours=RESET_LINK_HOURS
-                )
-                subject = _("Your link to choose a new password")
-            after_commit(lambda: _send_reset(user.email, subject, body))
+            mail.queue(
+                dedupe_key=f"password_reset:{invitation.id}:{invitation.nonce[:12]}",
+                recipient=user.email,
+                kind="password_reset",
+                language=user.language,
+                template="reset",
+                subject=lambda: _("Your link to choose a new password"),
+                person=user,
+                link=invitation_url(invitation, reset=True),
+                hours=RESET_LINK_HOURS,
+            )
         # The same answer whether or not the address has an account.
         flash(
             _("If %(email)s has an account, a link to choose a new password is on its way.", email=email),
@@ -310,10 +312,3 @@ def reset_password():
         )
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
-
-
-def _send_reset(to: str, subject: str, body: str) -> None:
-    try:
-        send_mail(to, subject, body)
-    except (OSError, SMTPException) as error:
-        current_app.logger.warning("password link to %s not sent: %s", to, error)

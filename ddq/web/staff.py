@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from functools import partial
 from pathlib import Path
-from smtplib import SMTPException
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,13 +26,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from .. import mail
 from ..core.anonymity import MIN_RESPONDENTS, may_show
 from ..core.burden import estimate, suggest_tier
 from ..core.definitions import Scope
+from ..core.questions import summarise
+from ..core.schedule import propose_due_on
 from ..core.vocabulary import EVIDENCE_LEVELS, LANGUAGES, PARTNER_ROLES, PARTNERSHIP_TYPES
 from ..extensions import db
 from ..library import current_library
-from ..mail import send_mail
 from ..store import operations as ops
 from ..store.models import Assessment, Organisation, Partnership, User
 from ..store.passport import prefill
@@ -45,7 +43,6 @@ from ..store.report_facts import feedback_facts
 from . import access
 from .auth import invitation_url
 from .i18n import LANGUAGE_NAMES
-from .unit_of_work import after_commit
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -83,7 +80,11 @@ class RequestForm(FlaskForm):
         _l("Why this request may exceed its tier's budget (shown to the partner)"),
         validators=[Optional(), Length(max=4000)],
     )
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = DateField(
+        _l("Due date"),
+        validators=[Optional()],
+        description=_l("Proposed from the suggested tier's time budget; change it as you agree with the partner."),
+    )
     funder_mandate = BooleanField(_l("A funder mandates its own due diligence"))
     high_risk = BooleanField(_l("High-risk context"))
 
@@ -206,6 +207,7 @@ def new_request(partnership_id: int):
     )
     if request.method == "GET":
         form.tier.data = suggestion.tier
+        form.due_on.data = propose_due_on(dt.date.today(), library.tiers[suggestion.tier].max_minutes)
     roles = frozenset(partnership.roles)
     burdens = {
         tier.id: (tier, estimate(questionnaire, Scope(tier.id, partnership.type, roles)))
@@ -216,7 +218,9 @@ def new_request(partnership_id: int):
         overs = burden.over_budget(tier)
         justification = (form.budget_justification.data or "").strip()
         reason = (form.tier_reason.data or "").strip()
-        if form.tier.data != suggestion.tier and not reason:
+        if form.due_on.data is not None and form.due_on.data < dt.date.today():
+            form.due_on.errors.append(_("The due date %(date)s is in the past.", date=form.due_on.data.isoformat()))
+        elif form.tier.data != suggestion.tier and not reason:
             form.tier_reason.errors.append(_("Say why you chose another tier than the one suggested."))
         elif overs and not justification:
             form.budget_justification.errors.append(
@@ -266,34 +270,32 @@ def _invite_respondents(assessment: Assessment) -> int:
     questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
     minutes = round(estimate(questionnaire, scope_of(assessment), carried_ids(assessment)).minutes_high)
     days = current_app.config["DDQ_INVITATION_DAYS"]
+    no_mail_server = not current_app.config.get("DDQ_SMTP_HOST")
     for person in people:
         invitation = ops.create_invitation(db.session, person, assessment, days=days, actor=current_user)
-        with force_locale(person.language):
-            body = render_template(
-                "mail/invitation.txt",
-                person=person,
-                assessment=assessment,
-                minutes=minutes,
-                questionnaire=questionnaire,
-                lang=person.language,
-                days=days,
-                link=invitation_url(invitation),
-            )
-            subject = questionnaire.title.get(person.language)
-        # sent once the invitation is stored: a link must never point to an invitation that was rolled back
-        after_commit(partial(_send_invitation, person.email, subject, body))
-    return len(people)
-
-
-def _send_invitation(email: str, subject: str, body: str) -> None:
-    try:
-        send_mail(email, subject, body)
-    except (OSError, SMTPException) as error:
-        current_app.logger.warning("invitation to %s not sent: %s", email, error)
-        flash(
-            _("The e-mail to %(email)s could not be sent; the request is saved, send it again later.", email=email),
-            "warning",
+        link = invitation_url(invitation)
+        # written to the outbox in this request's transaction; it leaves once the request has committed
+        mail.queue(
+            dedupe_key=f"invitation:{invitation.id}:{invitation.nonce[:12]}",
+            recipient=person.email,
+            kind="invitation",
+            language=person.language,
+            template="invitation",
+            subject=lambda: questionnaire.title.get(person.language),  # noqa: B023 - called at once
+            person=person,
+            assessment=assessment,
+            minutes=minutes,
+            questionnaire=questionnaire,
+            days=days,
+            link=link,
         )
+        if no_mail_server:
+            flash(
+                _("No mail server is set up: send this link to %(name)s (%(email)s) yourself: %(link)s",
+                  name=person.name, email=person.email, link=link),
+                "link",
+            )
+    return len(people)
 
 
 @bp.post("/assessments/<id:assessment_id>/invite")
@@ -391,7 +393,7 @@ def start_disclosure():
 @bp.get("/feedback")
 @access.staff_required
 def feedback():
-    """Partners' ratings of the institute, in aggregate only, and only from the threshold up."""
+    """Partners' ratings of the institute, in aggregate only: a question's figures only from enough partners."""
     questionnaire = current_library().questionnaire("partner-feedback")
     feedback = feedback_facts(db.session)
     rows = []
@@ -417,18 +419,4 @@ def feedback():
 
 
 def _summary(question, values: list) -> str:
-    if not values:
-        return "—"
-    if question.type == "rating":
-        return f"mean {statistics.mean(values):.1f} (from {question.minimum:g} to {question.maximum:g})"
-    if question.choices:
-        counts = {choice.value: 0 for choice in question.choices}
-        for value in values:
-            for item in value if isinstance(value, list) else [value]:
-                counts[str(item)] = counts.get(str(item), 0) + 1
-        return ", ".join(
-            f"{question.choice(key).label.get() if question.choice(key) else key}: {n}"
-            for key, n in counts.items()
-            if n
-        )
-    return f"{len(values)} written answers"
+    return summarise(question, values)

@@ -1,9 +1,11 @@
 """One unit of work per request: views and operations only flush, and the request commits once, here.
 
 A response under 400 (a page or a redirect) commits everything the request did; an error response or an exception
-rolls all of it back, so a request that fails half-way leaves nothing behind. Work that must wait until the data is
-stored, such as an e-mail whose link points to a new invitation, is queued with `after_commit`: it runs once the
-commit has succeeded, and never when the request is rolled back.
+rolls all of it back, so a request that fails half-way leaves nothing behind. Messages are written to the outbox in
+the same transaction (ddq.mail.queue), so a message exists exactly when its event does; once the commit has
+succeeded the outbox is delivered (a background job when DDQ_REDIS_URL is set, see ddq.jobs). Other work that must
+wait until the data is stored is queued with `after_commit`: it runs once the commit has succeeded, and never when
+the request is rolled back.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ def after_commit(callback: Callable[[], None]) -> None:
 
 def _finish(response: Response) -> Response:
     callbacks = g.pop("ddq_after_commit", [])
+    written = g.pop("ddq_outbox_written", [])
+    if written:
+        callbacks.append(lambda: _deliver_outbox(written))
     if response.status_code >= 400:
         db.session.rollback()
         return response
@@ -43,7 +48,16 @@ def _finish(response: Response) -> Response:
     return response
 
 
+def _deliver_outbox(keys: list[str]) -> None:
+    """Deliver the messages this request wrote: in this process, or as a job on Redis. Failures wait for a retry."""
+    from ..jobs import enqueue
+    from ..mail import deliver_messages
+
+    enqueue(deliver_messages, keys)
+
+
 def _discard(error: BaseException | None) -> None:
     g.pop("ddq_after_commit", None)
+    g.pop("ddq_outbox_written", None)
     if error is not None:
         db.session.rollback()
