@@ -150,6 +150,7 @@ def report_command(assessment_id: int, out: Path, language: str) -> None:
     from .reporting.context import capacity_report_context
     from .reporting.render import load_template, render_html, render_pdf
     from .store.models import Assessment
+    from .store.publishing import published_facts
     from .store.report_facts import capacity_facts
 
     assessment = db.session.get(Assessment, assessment_id)
@@ -157,9 +158,11 @@ def report_command(assessment_id: int, out: Path, language: str) -> None:
         raise click.ClickException(f"no assessment {assessment_id}")
     if assessment.direction == "partner_rates_host":
         raise click.ClickException("ratings of the institute are anonymous: they have no individual report")
+    published = published_facts(db.session, assessment)  # a published report renders from its frozen facts
+    facts = published.capacity if published is not None else capacity_facts(db.session, assessment)
     html = render_html(
         load_template("capacity", current_app.config["DDQ_REPORTS"]),
-        capacity_report_context(capacity_facts(db.session, assessment), current_library(), language),
+        capacity_report_context(facts, current_library(), language),
         language,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +171,58 @@ def report_command(assessment_id: int, out: Path, language: str) -> None:
     else:
         out.write_bytes(render_pdf(html))
     click.echo(f"{out}")
+
+
+@main.command("scorecard")
+@click.argument("assessment_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="print JSON (keys sorted: the same facts print the same text)")
+@click.option("--draft", is_flag=True, help="the figures as they are now, even once the report is published")
+def scorecard_command(assessment_id: int, as_json: bool, draft: bool) -> None:
+    """Print what an assessment's report shows: per side and domain the score, band, standing, confidence, the
+    questions counted and the gates; parity per domain; once published, the version and fingerprint."""
+    import json
+
+    from .extensions import db
+    from .library import current_library
+    from .reporting.context import scorecard_summary
+    from .store.models import Assessment
+    from .store.publishing import current_facts, published_facts
+
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise click.ClickException(f"no assessment {assessment_id}")
+    if assessment.direction == "partner_rates_host":
+        raise click.ClickException("ratings of the institute are anonymous: they have no individual scorecard")
+    report = None if draft else published_facts(db.session, assessment)
+    summary = scorecard_summary(report or current_facts(db.session, assessment), current_library())
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False))
+        return
+    published = summary["published"]
+    click.echo(
+        f"{summary['organisation']} (assessment {assessment_id}): "
+        + (
+            f"published {published['published_on']}, version {published['version']}, "
+            f"fingerprint {published['fingerprint'][:12]}"
+            if published
+            else "not published"
+        )
+    )
+    for side, card in sorted(summary["sides"].items()):
+        click.echo(f"{side}: overall {_figure(card['overall'])} ({card['overall_band'] or '—'})")
+        for domain, row in card["domains"].items():
+            click.echo(
+                f"  {domain:<28} {_figure(row['score'])} {row['band'] or '—':<11} {row['standing']:<20} "
+                f"confidence {row['confidence']:.0%}, {len(row['counted'])} counted"
+            )
+        flagged = [gate["question"] for gate in card["gates"] if gate["passed"] is False]
+        click.echo(f"  gates: {len(card['gates'])}, flagged: {', '.join(flagged) or 'none'}")
+    if summary["parity"]:
+        click.echo(f"domains at parity: {summary['parity']['domains_at_parity']:.0%}")
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 @main.command("reports")

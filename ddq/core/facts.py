@@ -1,13 +1,19 @@
-"""The facts reports are made of, as the store reads them: plain frozen dataclasses, never an ORM object."""
+"""The facts reports are made of, as the store reads them: plain frozen dataclasses, never an ORM object.
+
+A published report freezes its facts: `report_to_data` writes them as plain JSON-able data (questionnaires by
+the sha256 of their stored version), `report_from_data` reads them back, and `fingerprint` is the sha256 of
+their canonical JSON.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .definitions import Questionnaire, Scope
+from .definitions import Questionnaire, Scope, canonical_json
 from .scoring import AnswerInput, Stage
 
 
@@ -73,6 +79,8 @@ class AssessmentFacts:
     partnered: bool = False
     action_items: tuple[ActionItemFacts, ...] = ()
     active_seconds: int = 0
+    #: The domain weights of the overall figure, frozen when the report was published (None: from the library).
+    profile: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,21 @@ class FeedbackFacts:
     #: How many distinct partners submitted feedback.
     respondents: int
     answers: tuple[FeedbackAnswer, ...] = ()
+    #: The sha256 of the questionnaire version.
+    questionnaire_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Which published version a report shows: when, which version, and the fingerprint of its frozen facts."""
+
+    version: int
+    published_on: str
+    fingerprint: str
+
+    @property
+    def short_fingerprint(self) -> str:
+        return self.fingerprint[:12]
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,7 @@ class CapacityFacts:
 
     assessment: AssessmentFacts
     disclosure: AssessmentFacts | None = None
+    publication: Publication | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,11 @@ class ReciprocalFacts:
     assessment: AssessmentFacts
     disclosure: AssessmentFacts | None
     feedback: FeedbackFacts
+    publication: Publication | None = None
+
+    @property
+    def capacity(self) -> CapacityFacts:
+        return CapacityFacts(self.assessment, self.disclosure, self.publication)
 
 
 @dataclass(frozen=True)
@@ -118,3 +147,121 @@ class PortfolioFacts:
     assessments: tuple[AssessmentFacts, ...]
     disclosure: AssessmentFacts | None
     host: str
+
+
+# --- frozen facts as plain data -------------------------------------------------------------------
+
+#: Finds a questionnaire by the sha256 of its stored version.
+QuestionnaireLookup = Callable[[str], Questionnaire]
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """The sha256 of some frozen facts' canonical JSON."""
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def report_to_data(report: ReciprocalFacts) -> dict[str, Any]:
+    """Everything a report is made of, as canonical data; partners' feedback under opaque numbers."""
+    feedback = report.feedback
+    numbers = {partner: n for n, partner in enumerate(dict.fromkeys(a.partner for a in feedback.answers), start=1)}
+    return {
+        "assessment": assessment_to_data(report.assessment),
+        "disclosure": assessment_to_data(report.disclosure) if report.disclosure is not None else None,
+        "feedback": {
+            "questionnaire": feedback.questionnaire_key,
+            "respondents": feedback.respondents,
+            "answers": [[numbers[a.partner], a.question_id, a.value] for a in feedback.answers],
+        },
+    }
+
+
+def report_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> ReciprocalFacts:
+    feedback = data["feedback"]
+    key = feedback["questionnaire"]
+    return ReciprocalFacts(
+        assessment=assessment_from_data(data["assessment"], lookup),
+        disclosure=assessment_from_data(data["disclosure"], lookup) if data["disclosure"] is not None else None,
+        feedback=FeedbackFacts(
+            questionnaire=lookup(key) if key else None,
+            respondents=feedback["respondents"],
+            answers=tuple(FeedbackAnswer(partner, question, value) for partner, question, value in feedback["answers"]),
+            questionnaire_key=key,
+        ),
+    )
+
+
+def assessment_to_data(assessment: AssessmentFacts) -> dict[str, Any]:
+    scope, stage = assessment.scope, assessment.stage
+    return {
+        "id": assessment.id,
+        "direction": assessment.direction,
+        "questionnaire": assessment.questionnaire_key,
+        "scope": {
+            "tier": scope.tier,
+            "partnership_type": scope.partnership_type,
+            "partner_roles": sorted(scope.partner_roles) if scope.partner_roles is not None else None,
+        },
+        "stage": {"staff_size": stage.staff_size, "founded_year": stage.founded_year, "year": stage.year},
+        "answers": {
+            question_id: [answer.value, answer.not_applicable, answer.evidence_level]
+            for question_id, answer in assessment.answers.items()
+        },
+        "views": {
+            question_id: {
+                "value": view.value,
+                "not_applicable": view.not_applicable,
+                "na_reason": view.na_reason,
+                "comment": view.comment,
+                "evidence_level": view.evidence_level,
+                "files": list(view.files),
+            }
+            for question_id, view in assessment.views.items()
+        },
+        "facts": {
+            **{item.name: getattr(assessment.facts, item.name) for item in fields(ReportFacts)},
+            "roles": list(assessment.facts.roles),
+            "extra": dict(assessment.facts.extra),
+        },
+        "partnered": assessment.partnered,
+        "action_items": [
+            {
+                "domain": item.domain,
+                "question_id": item.question_id,
+                "priority": item.priority,
+                "action": item.action,
+                "support": item.support,
+                "due_on": item.due_on.isoformat() if item.due_on else None,
+            }
+            for item in assessment.action_items
+        ],
+        "active_seconds": assessment.active_seconds,
+        "profile": dict(assessment.profile) if assessment.profile is not None else None,
+    }
+
+
+def assessment_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> AssessmentFacts:
+    scope, roles = data["scope"], data["scope"]["partner_roles"]
+    return AssessmentFacts(
+        id=data["id"],
+        direction=data["direction"],
+        questionnaire=lookup(data["questionnaire"]),
+        questionnaire_key=data["questionnaire"],
+        scope=Scope(scope["tier"], scope["partnership_type"], frozenset(roles) if roles is not None else None),
+        stage=Stage(**data["stage"]),
+        answers={
+            question_id: AnswerInput(value, not_applicable, evidence)
+            for question_id, (value, not_applicable, evidence) in data["answers"].items()
+        },
+        views={
+            question_id: AnswerView(**{**view, "files": tuple(view["files"])})
+            for question_id, view in data["views"].items()
+        },
+        facts=ReportFacts(**{**data["facts"], "roles": tuple(data["facts"]["roles"])}),
+        partnered=data["partnered"],
+        action_items=tuple(
+            ActionItemFacts(**{**item, "due_on": dt.date.fromisoformat(item["due_on"]) if item["due_on"] else None})
+            for item in data["action_items"]
+        ),
+        active_seconds=data["active_seconds"],
+        profile=data["profile"],
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..core.actions import SuggestedAction, suggest_actions
 from ..core.definitions import Library, Question, Questionnaire
-from ..core.facts import AnswerView, AssessmentFacts, CapacityFacts, ReciprocalFacts, ReportFacts
+from ..core.facts import AnswerView, AssessmentFacts, CapacityFacts, Publication, ReciprocalFacts, ReportFacts
 from ..core.questions import type_of
 from ..core.reciprocity import Reciprocity
 from ..core.reciprocity import reciprocity as compare_sides
@@ -16,7 +16,14 @@ from ..core.vocabulary import EVIDENCE_LEVELS
 from .charts import profile_chart
 from .feedback import feedback_summary
 
-__all__ = ["AnswerView", "ReportFacts", "capacity_context", "capacity_report_context", "reciprocal_report_context"]
+__all__ = [
+    "AnswerView",
+    "ReportFacts",
+    "capacity_context",
+    "capacity_report_context",
+    "reciprocal_report_context",
+    "scorecard_summary",
+]
 
 
 def answer_text(question: Question, answer: AnswerView | None, language: str) -> str:
@@ -59,6 +66,7 @@ def capacity_context(
     reciprocity: Reciprocity | None = None,
     host_scorecard: Scorecard | None = None,
     language: str = "en",
+    publication: Publication | None = None,
 ) -> dict[str, Any]:
     """Everything the capacity report shows, as plain data."""
     domains = domain_rows(scorecard, library, language)
@@ -104,8 +112,8 @@ def capacity_context(
         for question in section.questions
         if not question.scored and question.id in answers
     ]
-    host_scores = {d.domain: d.score for d in host_scorecard.domains} if host_scorecard else {}
-    chart_rows = [(row["title"], row["score"], host_scores.get(row["id"])) for row in domains]
+    # the assessment's own profile only: the two sides are compared on the same questions further down
+    chart_rows = [(row["title"], row["score"], None) for row in domains]
     return {
         "title": questionnaire.title.get(language),
         "purpose": questionnaire.purpose.get(language),
@@ -116,18 +124,30 @@ def capacity_context(
         "domains": domains,
         "breakdown": breakdown,
         "gates": gates,
-        "strengths": [row for row in domains if row["standing"] == "strength"],
-        "priorities": [row for row in domains if row["standing"] == "priority"],
-        "developing": [row for row in domains if row["standing"] in {"developing", "sufficient_for_stage"}],
+        **standings(domains),
         "overall": scorecard.overall,
         "overall_band": scorecard.overall_band,
         "confidence": scorecard.confidence,
         "early_stage": scorecard.early_stage,
         "actions": actions,
         "other_answers": other_answers,
-        "chart": profile_chart(chart_rows, ("", facts.host if host_scorecard else "")),
+        "chart": profile_chart(chart_rows),
         "reciprocity": reciprocity_rows(reciprocity, library, language) if reciprocity else None,
         "parity": reciprocity.parity if reciprocity else None,
+        "parity_totals": parity_totals(reciprocity) if reciprocity else None,
+        "publication": publication,
+    }
+
+
+def standings(domains: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Methodology §2, one list per standing: a domain is in exactly one list or, if adequate or not
+    assessed, in none. "Sufficient at this stage" is never a priority nor a weakness."""
+    return {
+        "strengths": [row for row in domains if row["standing"] == "strength"],
+        "priorities": [row for row in domains if row["standing"] == "priority"],
+        "developing": [row for row in domains if row["standing"] == "developing"],
+        "sufficient": [row for row in domains if row["standing"] == "sufficient_for_stage"],
+        "adequate": [row for row in domains if row["standing"] == "adequate"],
     }
 
 
@@ -135,17 +155,33 @@ def reciprocity_rows(reciprocity: Reciprocity, library: Library, language: str) 
     return [
         {
             "title": library.domains[row.domain].title.get(language),
+            "id": row.domain,
             "asked": row.asked_items,
             "asked_documents": row.asked_documents,
             "disclosed": row.disclosed_items,
+            "disclosed_documents": row.disclosed_documents,
             "extra": row.extra_disclosures,
+            "hidden_on_host_side": row.hidden_on_host_side,
             "parity": row.parity,
             "at_parity": row.at_parity,
+            "compared": row.compared_items,
             "partner_score": row.partner_score,
             "host_score": row.host_score,
+            "host_full_score": row.host_full_score,
         }
         for row in reciprocity.domains
     ]
+
+
+def parity_totals(reciprocity: Reciprocity) -> dict[str, Any]:
+    """Across domains: how many domains were asked about, how many are at parity, and the items behind them."""
+    asked = [row for row in reciprocity.domains if row.asked_items]
+    return {
+        "domains_asked": len(asked),
+        "domains_at_parity": sum(row.at_parity for row in asked),
+        "asked": sum(row.asked_items + row.asked_documents for row in reciprocity.domains),
+        "disclosed": sum(row.disclosed_items + row.disclosed_documents for row in reciprocity.domains),
+    }
 
 
 def actions_from_suggestions(
@@ -175,7 +211,9 @@ def actions_from_suggestions(
 def scorecard_of(assessment: AssessmentFacts, library: Library) -> Scorecard:
     """The one scoring path, whatever the direction."""
     facts = assessment.facts
-    profile = library.domain_weights(facts.partnership_type, facts.roles) if assessment.partnered else None
+    profile = assessment.profile  # frozen with a published report
+    if profile is None and assessment.partnered:
+        profile = library.domain_weights(facts.partnership_type, facts.roles)
     return score_assessment(
         assessment.questionnaire,
         assessment.answers,
@@ -209,11 +247,9 @@ def parity_with(
 
 def capacity_report_context(report: CapacityFacts, library: Library, language: str) -> dict[str, Any]:
     """The capacity report of one assessment (a partner's, or the institute's own disclosure)."""
-    assessment, disclosure = report.assessment, report.disclosure
+    assessment = report.assessment
     questionnaire = assessment.questionnaire
-    card = scorecard_of(assessment, library)
-    host_card = scorecard_of(disclosure, library) if disclosure is not None else None
-    parity = parity_with(assessment, disclosure, library, card, host_card) if disclosure is not None else None
+    card, host_card, parity = sides(report, library)
     if assessment.action_items:
         actions = [
             {
@@ -240,28 +276,122 @@ def capacity_report_context(report: CapacityFacts, library: Library, language: s
         reciprocity=parity,
         host_scorecard=host_card,
         language=language,
+        publication=report.publication,
     )
 
 
-def reciprocal_report_context(report: ReciprocalFacts, library: Library, language: str) -> dict[str, Any]:
-    """Both sides on the same domains: the partner's profile, the institute's, partners' rating of the institute."""
+def sides(
+    report: CapacityFacts | ReciprocalFacts, library: Library
+) -> tuple[Scorecard, Scorecard | None, Reciprocity | None]:
+    """The one way every report and `ddq scorecard` score a report's facts: the assessment's scorecard, the
+    institute's disclosure's, and the comparison of the two."""
     assessment, disclosure = report.assessment, report.disclosure
     card = scorecard_of(assessment, library)
     host_card = scorecard_of(disclosure, library) if disclosure is not None else None
     parity = parity_with(assessment, disclosure, library, card, host_card) if disclosure is not None else None
-    partner_rows = domain_rows(card, library, language)
-    host_scores = {domain.domain: domain.score for domain in host_card.domains} if host_card else {}
-    facts = assessment.facts
+    return card, host_card, parity
+
+
+def reciprocal_report_context(report: ReciprocalFacts, library: Library, language: str) -> dict[str, Any]:
+    """Both sides on the same domains: the partner's profile, the institute's, partners' rating of the institute."""
+    card, host_card, parity = sides(report, library)
+    facts = report.assessment.facts
+    rows = reciprocity_rows(parity, library, language) if parity else []
     return {
         "facts": facts,
-        "partner_domains": partner_rows,
+        "partner_domains": domain_rows(card, library, language),
         "host_domains": domain_rows(host_card, library, language) if host_card else [],
+        # like with like: both bars over the same questions of each domain
         "chart": profile_chart(
-            [(row["title"], row["score"], host_scores.get(row["id"])) for row in partner_rows],
+            [(row["title"], row["partner_score"], row["host_score"]) for row in rows if row["compared"]],
             (facts.organisation, facts.host),
         ),
-        "reciprocity": reciprocity_rows(parity, library, language) if parity else [],
+        "reciprocity": rows,
         "parity": parity.parity if parity else None,
+        "parity_totals": parity_totals(parity) if parity else None,
         "feedback": feedback_summary(report.feedback, language),
-        "disclosure_published": disclosure is not None,
+        "disclosure_published": report.disclosure is not None,
+        "publication": report.publication,
+    }
+
+
+def scorecard_summary(report: CapacityFacts | ReciprocalFacts, library: Library) -> dict[str, Any]:
+    """What a report shows, as plain data for `ddq scorecard --json`: scored by `sides`, as the reports are."""
+    card, host_card, parity = sides(report, library)
+    assessment = report.assessment
+    own_side = "partner" if assessment.direction == "partner_self" else "institute"
+    summary: dict[str, Any] = {
+        "assessment": assessment.id,
+        "direction": assessment.direction,
+        "organisation": assessment.facts.organisation,
+        "questionnaire": {"id": assessment.questionnaire.id, "sha256": assessment.questionnaire_key},
+        "stage": {
+            "year": assessment.stage.year,
+            "staff_size": assessment.stage.staff_size,
+            "founded_year": assessment.stage.founded_year,
+        },
+        "sides": {own_side: side_summary(card)},
+        "parity": None,
+        "published": None,
+    }
+    if host_card is not None and report.disclosure is not None:
+        summary["sides"]["institute"] = {
+            **side_summary(host_card),
+            "assessment": report.disclosure.id,
+            "questionnaire": {"id": report.disclosure.questionnaire.id, "sha256": report.disclosure.questionnaire_key},
+        }
+    if parity is not None:
+        summary["parity"] = {
+            "domains_at_parity": parity.parity,
+            "domains": {
+                row.domain: {
+                    "asked_items": row.asked_items,
+                    "asked_documents": row.asked_documents,
+                    "disclosed_items": row.disclosed_items,
+                    "disclosed_documents": row.disclosed_documents,
+                    "extra_disclosures": row.extra_disclosures,
+                    "hidden_on_host_side": row.hidden_on_host_side,
+                    "compared_items": row.compared_items,
+                    "partner_score": row.partner_score,
+                    "host_score": row.host_score,
+                    "host_full_score": row.host_full_score,
+                    "parity": row.parity,
+                    "at_parity": row.at_parity,
+                }
+                for row in parity.domains
+            },
+        }
+    if report.publication is not None:
+        publication = report.publication
+        summary["published"] = {
+            "version": publication.version,
+            "published_on": publication.published_on,
+            "fingerprint": publication.fingerprint,
+        }
+    return summary
+
+
+def side_summary(card: Scorecard) -> dict[str, Any]:
+    """One side's scorecard: overall, and per domain the figures and the question ids counted."""
+    return {
+        "overall": card.overall,
+        "overall_band": card.overall_band,
+        "confidence": card.confidence,
+        "early_stage": card.early_stage,
+        "profile": dict(card.profile),
+        "domains": {
+            domain.domain: {
+                "score": domain.score,
+                "band": domain.band,
+                "capped": domain.capped,
+                "standing": domain.standing,
+                "confidence": domain.confidence,
+                "completeness": domain.completeness,
+                "counted": [item.question_id for item in card.items_of(domain.domain) if item.status == "scored"],
+            }
+            for domain in card.domains
+        },
+        "gates": [
+            {"question": gate.question_id, "domain": gate.domain, "passed": gate.passed} for gate in card.gates
+        ],
     }

@@ -12,12 +12,12 @@ from ..core.burden import estimate
 from ..core.definitions import Library
 from ..core.facts import PortfolioFacts
 from ..core.ledger import PartnerLedger
-from .context import parity_with
+from .context import parity_with, scorecard_of
 from .portfolio import frames_from_inputs, score_portfolio
 
 
 def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str) -> dict[str, Any]:
-    """Every partner's latest self-assessment: tier, profile, confidence, burden and parity."""
+    """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates."""
     chosen = portfolio.assessments
     disclosure = portfolio.disclosure
     questionnaires = {assessment.questionnaire_key: assessment.questionnaire for assessment in chosen}
@@ -46,6 +46,10 @@ def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str
         for assessment in chosen:
             facts = assessment.facts
             parity = parity_with(assessment, disclosure, library).parity if disclosure is not None else None
+            flagged = [
+                assessment.questionnaire.question(gate.question_id).text.get(language)
+                for gate in scorecard_of(assessment, library).flagged_gates
+            ]
             row = overall.loc[assessment.id] if assessment.id in overall.index else None
             profile = scores.loc[assessment.id] if assessment.id in scores.index else pd.Series(dtype=float)
             rows.append(
@@ -62,6 +66,7 @@ def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str
                     "estimated_minutes": round(estimate(assessment.questionnaire, assessment.scope).minutes_high),
                     "actual_minutes": round(assessment.active_seconds / 60),
                     "parity": parity,
+                    "flagged_gates": flagged,
                     "profile": {
                         domain: (None if pd.isna(value) else float(value)) for domain, value in profile.items()
                     },
@@ -91,6 +96,7 @@ def portfolio_frame(context: dict[str, Any]) -> pd.DataFrame:
                 "parity",
             )
         }
+        record["flagged_gates"] = "; ".join(row["flagged_gates"])
         record.update({title: row["profile"].get(domain) for domain, title in context["domains"]})
         records.append(record)
     return pd.DataFrame(records)

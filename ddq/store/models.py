@@ -393,3 +393,31 @@ class ActionItem(db.Model):
     due_on: Mapped[dt.date | None]
 
     assessment: Mapped[Assessment] = relationship(back_populates="action_items")
+
+
+class PublishedReport(db.Model):
+    """One published version of an assessment's report: its complete inputs, frozen, with their sha256.
+
+    Rows are only ever added: republishing makes the next version and keeps every earlier one.
+    """
+
+    __tablename__ = "published_reports"
+    __table_args__ = (
+        sa.UniqueConstraint("assessment_id", "version"),
+        sa.CheckConstraint("version >= 1", name="version"),
+        sa.CheckConstraint("kind IN ('capacity', 'reciprocal')", name="kind"),
+        sa.CheckConstraint("length(fingerprint) = 64", name="fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    #: 1 for the first publication, then one more each time the report is published again.
+    version: Mapped[int]
+    #: 'reciprocal' when the snapshot also holds the institute's disclosure and partners' feedback.
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    published_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: sha256 of the canonical JSON of `snapshot`.
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    #: The report's facts as `ddq.core.facts.report_to_data` writes them.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)

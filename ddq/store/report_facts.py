@@ -34,6 +34,11 @@ from .queries import published_disclosure, scope_of, scoring_inputs
 SUBMITTED = ("submitted", "accepted")
 
 
+def today() -> dt.date:
+    """The date reports are made on: the stage's year and the report's date come from here."""
+    return dt.date.today()
+
+
 def host_name(session: Session) -> str:
     host = host_organisation(session)
     return host.name if host else "the institute"
@@ -49,6 +54,7 @@ def assessment_facts(
         seconds = session.scalar(
             sa.select(sa.func.sum(SectionTime.active_seconds)).where(SectionTime.assessment_id == assessment.id)
         )
+    made_on = today()
     files: dict[int, list[str]] = {}
     for answer_id, name in session.execute(
         sa.select(EvidenceFile.answer_id, EvidenceFile.original_name)
@@ -63,7 +69,7 @@ def assessment_facts(
         questionnaire=questionnaire_of(assessment.questionnaire_version),
         questionnaire_key=assessment.questionnaire_version.sha256,
         scope=scope_of(assessment),
-        stage=Stage(subject.staff_size, subject.founded_year, dt.date.today().year),
+        stage=Stage(subject.staff_size, subject.founded_year, made_on.year),
         answers=scoring_inputs(assessment),
         views={
             answer.question_id: AnswerView(
@@ -86,7 +92,7 @@ def assessment_facts(
             roles=tuple(partnership.roles) if partnership else (),
             tier=assessment.tier,
             status=assessment.status,
-            generated_on=dt.date.today().isoformat(),
+            generated_on=made_on.isoformat(),
             host=host if host is not None else host_name(session),
         ),
         partnered=partnership is not None,
@@ -128,6 +134,7 @@ def feedback_facts(session: Session) -> FeedbackFacts:
         questionnaire=questionnaire_of(rated[-1].questionnaire_version) if rated else None,
         respondents=len({assessment.respondent_id for assessment in rated}),
         answers=answers,
+        questionnaire_key=rated[-1].questionnaire_version.sha256 if rated else None,
     )
 
 

@@ -15,7 +15,7 @@ from ..reporting.export import to_csv, to_xlsx
 from ..reporting.overview import portfolio_context, portfolio_frame
 from ..reporting.render import load_template, render_html, render_pdf
 from ..store import operations as ops
-from ..store import report_facts
+from ..store import publishing, report_facts
 from ..store.models import Assessment, User
 from . import access
 from .i18n import display_language
@@ -55,9 +55,26 @@ def _deliver(template: str, context: dict, kind: str, name: str) -> Response:
 @login_required
 def download(assessment_id: int, kind: str):
     assessment = access.assessment_for(assessment_id, can_read_report)
-    facts = report_facts.capacity_facts(db.session, assessment)
+    published = _published(assessment)
+    facts = published.capacity if published is not None else report_facts.capacity_facts(db.session, assessment)
     context = capacity_report_context(facts, current_library(), display_language())
     return _deliver("capacity", context, kind, f"ddq-report-{assessment.id}")
+
+
+def _published(assessment: Assessment):
+    """The frozen facts a download renders: the latest published version, or `?version=N`; staff may ask for
+    `?draft=1`, the figures as they are now (None). A version that does not exist is a 404."""
+    asked = request.args.get("version", "")
+    if request.args.get("draft") and access.is_staff(current_user):
+        return None
+    if asked:
+        if not (asked.isascii() and asked.isdigit()) or len(asked) > 6:
+            abort(404)
+        found = publishing.published_facts(db.session, assessment, int(asked))
+        if found is None:
+            abort(404)
+        return found
+    return publishing.published_facts(db.session, assessment)
 
 
 @bp.get("/a/<id:assessment_id>/reciprocal.<any(html, pdf):kind>")
@@ -67,7 +84,8 @@ def reciprocal(assessment_id: int, kind: str):
     assessment = access.assessment_for(assessment_id, can_read_report)
     if assessment.direction != "partner_self":
         abort(404)
-    facts = report_facts.reciprocal_facts(db.session, assessment)
+    published = _published(assessment)
+    facts = published if published is not None else report_facts.reciprocal_facts(db.session, assessment)
     context = reciprocal_report_context(facts, current_library(), display_language())
     return _deliver("reciprocal", context, kind, f"ddq-reciprocal-{assessment.id}")
 
@@ -116,7 +134,7 @@ def action_plan(assessment_id: int):
         else:
             ops.replace_action_plan(db.session, assessment, rows, current_user)
             if request.form.get("publish"):
-                ops.publish_report(db.session, assessment, current_user)
+                publishing.publish(db.session, assessment, current_user, library)
             flash(
                 _("Report published to the partner.") if request.form.get("publish") else _("Action plan saved."),
                 "success",

@@ -25,6 +25,7 @@ from ddq.store.models import (
     Assessment,
     EvidenceFile,
     Invitation,
+    PublishedReport,
     ReviewComment,
     SectionAssignment,
     SectionTime,
@@ -104,6 +105,15 @@ def fill_every_table():
                 size_bytes=1234,
                 sha256="a" * 64,
                 uploaded_by_id=user.id,
+            ),
+            PublishedReport(
+                assessment_id=assessment.id,
+                version=1,
+                kind="reciprocal",
+                published_at=now,
+                published_by_id=user.id,
+                fingerprint="f" * 64,
+                snapshot={"assessment": {"id": assessment.id, "answers": {"q": [3, False, 1]}}, "disclosure": None},
             ),
         ]
     )
