@@ -403,3 +403,86 @@ def burden_command(partner_name: str | None, as_csv: bool, days: int) -> None:
                 f"{request.estimated_minutes:.0f} min, {request.prefilled} carried over, "
                 f"{request.repeat_asks} repeat asks"
             )
+
+
+@main.command("outbox")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--status", type=click.Choice(["queued", "sending", "sent", "logged", "failed"]), help="only these")
+@click.option("--limit", default=200, show_default=True, help="the newest messages, at most this many")
+@click.option("--retry", is_flag=True, help="queue failed messages again, then deliver")
+def outbox_command(as_json: bool, status: str | None, limit: int, retry: bool) -> None:
+    """List the messages ddq has written: recipient, kind, language, status and attempts."""
+    import json
+
+    from .extensions import db
+    from .store import outbox
+
+    if retry:
+        from .mail import deliver_outbox
+
+        count = outbox.retry(db.session)
+        db.session.commit()
+        delivery = deliver_outbox()
+        click.echo(f"{count} failed messages queued again; {delivery.sent} sent, {delivery.failed} to retry", err=True)
+    messages = outbox.listing(db.session, status, limit)
+    rows = [
+        {
+            "id": m.id,
+            "recipient": m.recipient,
+            "kind": m.kind,
+            "language": m.language,
+            "status": m.status,
+            "attempts": m.attempts,
+            "subject": m.subject,
+            "created_at": m.created_at.isoformat(),
+            "next_attempt_at": m.next_attempt_at.isoformat() if m.status in {"queued", "sending"} else None,
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+            "last_error": m.last_error,
+        }
+        for m in messages
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("the outbox is empty")
+        return
+    for row in rows:
+        error = f"  ({row['last_error']})" if row["last_error"] else ""
+        click.echo(
+            f"#{row['id']:<5} {row['status']:<8} {row['attempts']:>2} attempts  {row['kind']:<18} {row['language']:<3} "
+            f"{row['recipient']:<40} {row['subject']}{error}"
+        )
+
+
+@main.command("tick")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="act as if today were this date")
+def tick_command(today) -> None:
+    """Do all the work that is due now: reminders, overdue notices, expiring documents; then deliver the outbox.
+
+    Safe to run any number of times (from cron, e.g. every 15 minutes): no message is written twice.
+    """
+    from .tick import tick
+
+    result = tick(today.date() if today else None)
+    click.echo(result.describe())
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="stop once the queue is empty")
+@click.option("--tick-minutes", type=float, help="run `ddq tick` this often (default DDQ_TICK_MINUTES; 0: never)")
+def worker_command(burst: bool, tick_minutes: float | None) -> None:
+    """Run background jobs from Redis (DDQ_REDIS_URL): mail delivery, and `ddq tick` on a schedule."""
+    from redis.exceptions import RedisError
+
+    from .jobs import work
+
+    if not current_app.config.get("DDQ_REDIS_URL"):
+        raise click.ClickException(
+            "DDQ_REDIS_URL is not set: without Redis, jobs run in the web process; run `ddq tick` from cron"
+        )
+    minutes = current_app.config["DDQ_TICK_MINUTES"] if tick_minutes is None else tick_minutes
+    try:
+        work(current_app._get_current_object(), burst=burst, tick_minutes=minutes)
+    except RedisError as error:
+        raise click.ClickException(f"Redis at DDQ_REDIS_URL cannot be used: {error}") from None

@@ -31,6 +31,7 @@ from ddq.store.models import (
     SectionTime,
     User,
 )
+from ddq.store.outbox import OutboxMessage
 from tests.conftest import _config, reset_postgres
 
 
@@ -114,6 +115,21 @@ def fill_every_table():
                 published_by_id=user.id,
                 fingerprint="f" * 64,
                 snapshot={"assessment": {"id": assessment.id, "answers": {"q": [3, False, 1]}}, "disclosure": None},
+            ),
+            OutboxMessage(
+                dedupe_key=f"invitation:1:{'n' * 12}",
+                recipient=user.email,
+                kind="invitation",
+                language="fr",
+                subject="Évaluation des capacités",
+                text_body="Bonjour,\n…",
+                html_body="<p>Bonjour,</p>",
+                status="sent",
+                attempts=2,
+                next_attempt_at=now,
+                last_error=None,
+                created_at=now,
+                sent_at=now,
             ),
         ]
     )
