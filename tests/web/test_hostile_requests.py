@@ -71,7 +71,10 @@ STATIC_FIELDS = (
     "contact_email", "title", "type", "roles", "funder", "amount", "currency", "review_cycle_months", "tier",
     "tier_reason", "budget_justification", "due_on", "funder_mandate", "high_risk", "priority", "support", "domain",
     "question_id", "remove_0", "publish", "mapping", "questionnaire_id", "token", "incomplete", "kind", "id",
+    "version", "versions", "draft",
 )  # fmt: skip
+#: Fields named after a question: `q_<question id>` and the like.
+PER_QUESTION = ("q", "comment", "na", "nareason", "confirm", "base", "version", "resolve", "file")
 UNKNOWN_FIELDS = ("x", "__proto__", "q_", "q_not_a_question", "comment_", "na_", "\x00", "a" * 300, "é", "q_\x00", "[]")
 
 
@@ -132,7 +135,7 @@ class Targets:
         self.real_ids = sorted({str(i) for values in ids.values() for i in values}, key=int)
         self.sections = sorted(sections)
         self.questions = sorted(questions)
-        per_question = [f"{prefix}_{q}" for q in self.questions for prefix in ("q", "comment", "na", "nareason")]
+        per_question = [f"{prefix}_{q}" for q in self.questions for prefix in PER_QUESTION]
         self.fields = sorted(set(STATIC_FIELDS) | seen_fields | set(per_question))
 
     def path_value(self, converter: str | None, args: str | None) -> st.SearchStrategy[str]:
