@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6390/0
 
 MO := ddq/translations/fr/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench check lint postgres redis browser venv clean translations
+.PHONY: run test bench check lint postgres redis browser venv clean translations mutation
 
 venv: $(STAMP)
 
@@ -55,6 +55,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Mutation testing of the scoring and reciprocity rules against tests/core ([tool.mutmut] in pyproject.toml).
+# Slow, so not part of `make test`; one worker, the machine is shared. Lists the mutants that survived.
+mutation: $(STAMP)
+	$(BIN)/mutmut run --max-children 1
+	$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
