@@ -74,6 +74,13 @@ def test_odd_digits_in_the_burden_rating_do_not_break_submission(browser, ids, r
     assert response.status_code < 500
 
 
+@pytest.mark.parametrize("version", ["²", "٣", "9" * 5000, "-1"])
+def test_odd_digits_in_a_report_version_are_not_found(browser, ids, version):
+    staff = browser("staff")
+    for kind in ("report", "reciprocal"):
+        assert staff.get(f"/a/{ids['b_self']}/{kind}.html?version={version}").status_code in (403, 404)
+
+
 # --- control characters ----------------------------------------------------------------------------
 
 
