@@ -8,7 +8,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +18,8 @@ from ..core.burden import estimate
 from ..core.definitions import Library, Scope, check_library
 from ..core.paths import UnsafeName, file_in, id_problem
 from .intake import ImportLimits, TemplateError, TemplateFile, TemplateProblem, open_template
+from .matching import BankIndex
 from .spreadsheet import normalise
-
-#: Words too common to say two questions ask the same thing.
-_COMMON_WORDS = (
-    "a an the of to in on for and or is are was were be been does do did your you our we its it this that with by "
-    "at as from have has had any which what who how when where their there organisation organization le la les des "
-    "de du un une et ou est vos votre el los las del y"
-)
-STOPWORDS = set(_COMMON_WORDS.split())
-MATCH_AT = 0.5
 
 
 @dataclass
@@ -35,9 +27,11 @@ class ImportResult:
     definition: dict[str, Any]
     warnings: list[str]
     questions: int
-    matched: dict[str, str]  # imported question id -> bank id
+    matched: dict[str, str]  # imported question id -> bank id (its answer carries over, derived ones too)
     domains: dict[str, str | None]  # question id -> suggested domain
     new_minutes_standard: float = 0.0
+    #: Imported question id -> the rule proposed for staff to confirm: {bank, map}, for a bank item of another type.
+    derived: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def is_xlsform(template: TemplateFile, sheets: Mapping[str, Any]) -> bool:
@@ -50,10 +44,6 @@ def is_xlsform(template: TemplateFile, sheets: Mapping[str, Any]) -> bool:
         return False
     header = {normalise(cell) for cell in survey.iloc[0].tolist() if isinstance(cell, str)}
     return "type" in header and "name" in header
-
-
-def tokens(text: str) -> set[str]:
-    return {word for word in normalise(text).split() if len(word) > 2 and word not in STOPWORDS}
 
 
 def domain_keywords(library: Library) -> dict[str, tuple[str, ...]]:
@@ -70,21 +60,6 @@ def suggest_domain(text: str, keywords: Mapping[str, tuple[str, ...]]) -> str | 
         if count > hits:
             best, hits = domain_id, count
     return best
-
-
-def match_bank(question: dict[str, Any], bank_words: Mapping[str, tuple[str, set[str]]]) -> str | None:
-    """The bank item asking the same fact: same answer type, and most of the same words."""
-    words = tokens(question["text"]["en"])
-    if not words:
-        return None
-    best, score = None, 0.0
-    for bank_id, (kind, other) in bank_words.items():
-        if kind != question["type"] or not other:
-            continue
-        similarity = len(words & other) / len(words | other)
-        if similarity > score:
-            best, score = bank_id, similarity
-    return best if score >= MATCH_AT else None
 
 
 def slug(text: str) -> str:
@@ -119,7 +94,8 @@ def import_template(
     matched: dict[str, str] = {}
     domains: dict[str, str | None] = {}
     keywords = domain_keywords(library)
-    bank_words = {item.id: (item.type, tokens(item.text.get("en"))) for item in library.bank.values()}
+    bank = BankIndex(library)
+    derived: dict[str, dict[str, Any]] = {}
     for section in definition["sections"]:
         section_title = section["title"]["en"]
         section_domain = domain_overrides.get(normalise(section_title)) or suggest_domain(section_title, keywords)
@@ -133,10 +109,12 @@ def import_template(
             if domain:
                 question["domain"] = domain
             domains[question["id"]] = domain
-            bank_id = match_bank(question, bank_words)
-            if bank_id:
-                question["same_as"] = bank_id
-                matched[question["id"]] = bank_id
+            proposal = bank.propose(question, section_title)
+            if proposal is not None:
+                question.update(proposal.to_data())
+                matched[question["id"]] = proposal.bank
+                if proposal.derive is not None:
+                    derived[question["id"]] = question["derive_from"]
             question["mandated_by"] = funder
     stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
     definition = {
@@ -159,7 +137,7 @@ def import_template(
     new = [q for q in questionnaire.questions if q.id not in matched]
     new_minutes = estimate(_only(questionnaire, {q.id for q in new}), Scope(tier="standard")).minutes_high
     count = len(questionnaire.questions)
-    return ImportResult(definition, warnings, count, matched, domains, new_minutes)
+    return ImportResult(definition, warnings, count, matched, domains, new_minutes, derived)
 
 
 def _only(questionnaire, keep: set[str]):

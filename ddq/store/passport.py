@@ -62,17 +62,70 @@ def reusable_answers(
     return found
 
 
+def carried_from(answer: Answer) -> Question | None:
+    """The question whose answer this carried-over answer came from (its own questionnaire's version)."""
+    source = answer.reused_from
+    if source is None:
+        return None
+    questionnaire = questionnaire_of(source.assessment.questionnaire_version)
+    return next((question for question in questionnaire.questions if question.id == source.question_id), None)
+
+
+def carried_value(answer: Answer, question: Question) -> object:
+    """The value a carried-over answer arrived with: the earlier answer's own, or what `question`'s derivation
+    made of it; an answer still equal to it has not been re-answered."""
+    source = answer.reused_from
+    if source is None or question.derive_from is None:
+        return source.value if source is not None else None
+    origin = carried_from(answer)
+    return question.derive_from.value_for(origin, source.value) if origin is not None else None
+
+
+def _derive(session: Session, assessment: Assessment, questions: list[Question], existing: set[str]) -> int:
+    """Propose answers to questions with `derive_from` from the bank answers their rule reads; to be confirmed."""
+    wanted = [question for question in questions if question.id not in existing]
+    if not wanted:
+        return 0
+    earlier = reusable_answers(
+        session, assessment.respondent_id, {q.derive_from.bank for q in wanted if q.derive_from}, before=assessment
+    )
+    derived = 0
+    for question in wanted:
+        source = earlier.get(question.derive_from.bank) if question.derive_from else None
+        origin = questionnaire_of(source.assessment.questionnaire_version) if source is not None else None
+        item = next((q for q in origin.questions if q.id == source.question_id), None) if origin else None
+        value = question.derive_from.value_for(item, source.value) if item is not None else None  # type: ignore[union-attr]
+        if value is None:
+            continue  # the rule says nothing for that answer: the partner answers
+        session.add(
+            Answer(
+                assessment=assessment,
+                question_id=question.id,
+                bank_id=None,
+                value=value,
+                active_seconds=0,
+                answered_by_id=source.answered_by_id,  # type: ignore[union-attr]
+                answered_at=source.answered_at,  # type: ignore[union-attr]
+                reused_from=source,
+                confirmed_at=None,
+            )
+        )
+        derived += 1
+    return derived
+
+
 def prefill(session: Session, assessment: Assessment, uploads: Path | None = None) -> int:
-    """Carry valid earlier answers into a new assessment's bank questions; return how many were carried over."""
+    """Carry valid earlier answers into a new assessment's bank questions, and propose answers to questions derived
+    from bank answers of another type; return how many were carried over."""
     questionnaire = questionnaire_of(assessment.questionnaire_version)
-    by_bank = {
-        question.bank: question for _, question in questionnaire.applicable(scope_of(assessment)) if question.bank
-    }
-    if not by_bank:
+    applicable = [question for _, question in questionnaire.applicable(scope_of(assessment))]
+    by_bank = {question.bank: question for question in applicable if question.bank}
+    derivable = [question for question in applicable if question.derive_from is not None and not question.bank]
+    if not by_bank and not derivable:
         return 0
     existing = {answer.question_id for answer in assessment.answers}
-    earlier = reusable_answers(session, assessment.respondent_id, set(by_bank), before=assessment)
-    carried = 0
+    earlier = reusable_answers(session, assessment.respondent_id, set(by_bank), before=assessment) if by_bank else {}
+    carried = _derive(session, assessment, derivable, existing)
     today = dt.date.today()
     for bank_id, source in earlier.items():
         question = by_bank[bank_id]

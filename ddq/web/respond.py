@@ -19,6 +19,7 @@ from ..extensions import db
 from ..library import current_library
 from ..store import operations as ops
 from ..store.models import Assessment, EvidenceFile, SectionAssignment, User
+from ..store.passport import carried_from, carried_value
 from ..store.passport import confirm as confirm_carried
 from ..store.queries import (
     answers_by_question,
@@ -37,6 +38,7 @@ from .questionform import make_section_form, posted_answer
 from .uploads import UploadError, store_upload, upload_path
 
 bp = Blueprint("respond", __name__)
+bp.add_app_template_global(carried_from, "carried_from")
 
 
 def _questionnaire(assessment: Assessment) -> Questionnaire:
@@ -287,7 +289,7 @@ def _save_section(
             answer is not None
             and answer.reused_from_id
             and answer.confirmed_at is None
-            and (request.form.get(f"confirm_{question.id}") or answer.value != answer.reused_from.value)
+            and (request.form.get(f"confirm_{question.id}") or answer.value != carried_value(answer, question))
         ):
             confirm_carried(db.session, answer)  # confirmed as still true, or re-answered: fresh either way
     try:

@@ -165,3 +165,37 @@ def test_ddq_burden_for_one_partner(demo):
     assert csv.output.startswith("partner,requests,estimated_minutes") and "Mathare Youth Voices" in csv.output
     missing = demo.test_cli_runner().invoke(main, ["burden", "--partner", "Nobody"])
     assert missing.exit_code == 1 and "no requests" in missing.output
+
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "funder"
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="the shared funder samples are not here")
+@pytest.mark.parametrize(
+    ("sample", "share"),
+    # the consortium template reaches 3 of 8: its name, year and country of registration are no bank item's
+    [("donor_flat_due_diligence.xlsx", 0.5), ("consortium_bilingual_template.xlsx", 3 / 8)],
+)
+def test_a_funder_template_is_filled_from_the_passport_with_derived_answers_to_confirm(demo, sample, share):
+    from pathlib import Path
+
+    from ddq.importers.frame import _checked, import_template
+    from ddq.store.passport import carried_value
+
+    root = Path(__file__).resolve().parents[2] / "questionnaires"
+    result = import_template(sample, (SAMPLES / sample).read_bytes(), root, current_library(), funder="Fund X")
+    questionnaire = _checked(result.definition, root)
+    request = ops.create_assessment(
+        db.session, questionnaire, subject=funder(), respondent=funder(), partnership=funder().partnerships[0]
+    )
+    carried = prefill(db.session, request)
+    filled = {answer.question_id: answer for answer in request.answers if answer.value is not None}
+    assert carried == len(filled) >= share * len(questionnaire.questions)
+    derived = [questionnaire.question(q) for q in filled if questionnaire.question(q).derive_from]
+    assert derived, "a yes/no question is answered from a maturity level"
+    for question in derived:
+        answer = filled[question.id]
+        source = answer.reused_from
+        assert answer.confirmed_at is None and answer.bank_id is None and source.bank_id == question.derive_from.bank
+        assert answer.value == dict(question.derive_from.map).get(str(source.value), answer.value)
+        assert carried_value(answer, question) == answer.value  # not taken for a fresh answer until changed

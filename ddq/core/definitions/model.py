@@ -119,6 +119,32 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Derivation:
+    """How the answer to a bank item of another type answers a question (`derive_from`), for the respondent to
+    confirm: e.g. a maturity of 3 or 4 answers a funder's yes/no question "yes"."""
+
+    bank: str
+    #: The bank item's answer value -> this question's value; a value missing here answers nothing. Empty for a
+    #: text question, which takes the label of the bank answer.
+    map: tuple[tuple[str, str], ...] = ()
+
+    def value_for(self, source: Question, value: object, language: str = DEFAULT_LANGUAGE) -> str | None:
+        """This question's answer from the bank item's answer `value` (`source` is the bank item), or None."""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            return None
+        if self.map:
+            return dict(self.map).get(str(value))
+        choice = source.choice(str(value))
+        return choice.label.get(language) if choice is not None else None
+
+    def to_data(self) -> dict[str, object]:
+        data: dict[str, object] = {"bank": self.bank}
+        if self.map:
+            data["map"] = dict(self.map)
+        return data
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -147,6 +173,8 @@ class Question:
     evidence: Text | None = None
     #: The question bank item this question asks, so one fact is asked once.
     bank: str | None = None
+    #: A bank item of another type whose answer, through a declared rule, proposes this question's answer.
+    derive_from: Derivation | None = None
     #: How long an answer stays valid for reuse, in months (bank items).
     validity_months: int | None = None
     #: The id of the counterpart question in the other direction.

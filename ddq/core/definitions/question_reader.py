@@ -23,7 +23,7 @@ from .fields import (
     read_text,
     wrap_single,
 )
-from .model import YES_NO_LABELS, Applicability, Choice, Question
+from .model import YES_NO_LABELS, Applicability, Choice, Derivation, Question
 
 # --- questions ------------------------------------------------------------------------------------
 
@@ -66,6 +66,7 @@ USAGE_KEYS = ANSWER_KEYS | frozenset(
         "mirror",
         "mandated_by",
         "same_as",
+        "derive_from",
         "metadata",
     }
 )
@@ -277,6 +278,7 @@ def _question_usage(raw: LinedDict, sink: ProblemSink, context: Context, content
     bank = content.bank
     if "same_as" in raw:
         bank = _same_as(raw, sink, context, content)
+    derive_from = _derive_from(raw, sink, context, content) if "derive_from" in raw else content.derive_from
     return dataclasses.replace(
         content,
         required=read_boolean(raw, "required", sink, question_id),
@@ -294,6 +296,7 @@ def _question_usage(raw: LinedDict, sink: ProblemSink, context: Context, content
         mirror=mirror,
         mandated_by=mandated_by,
         bank=bank,
+        derive_from=derive_from,
         metadata=_metadata(raw, sink, question_id) if "metadata" in raw else content.metadata,
         line=raw.line,
     )
@@ -317,6 +320,61 @@ def _same_as(raw: LinedDict, sink: ProblemSink, context: Context, content: Quest
         )
         return None
     return bank_id
+
+
+def _derive_from(raw: LinedDict, sink: ProblemSink, context: Context, content: Question) -> Derivation | None:
+    """`derive_from: {bank: <bank id>, map: {<its value>: <this question's value>}}`: the answer to a bank item of
+    another type proposes this question's answer, for the respondent to confirm. A text question may leave out
+    `map`: it takes the label of the bank answer."""
+    line, question_id = raw.line_of("derive_from"), content.id
+    entry = read_mapping(raw["derive_from"], sink, line, "'derive_from'", question_id)
+    if entry is None:
+        return None
+    check_keys(entry, {"bank", "map"}, sink, "derive_from", question_id)
+    bank_id, rule = entry.get("bank"), entry.get("map", {})
+    if not isinstance(bank_id, str) or not bank_id:
+        sink.add(line, "'derive_from' needs 'bank': the id of the bank item whose answer is used", question_id)
+        return None
+    if not isinstance(rule, Mapping) or any(isinstance(v, (Mapping, list)) or v is None for v in rule.values()):
+        sink.add(entry.line_of("map"), "'map' must map the bank item's answers to this question's", question_id)
+        return None
+    pairs = tuple((_value_text(key), _value_text(value)) for key, value in rule.items())
+    if context.bank is None:  # a snapshot
+        return Derivation(bank_id, pairs)
+    item = context.bank.get(bank_id)
+    if item is None:
+        sink.add(line, f"no bank item {bank_id!r} in the question bank", question_id)
+        return None
+    if not item.choices:
+        sink.add(line, f"derive_from {bank_id!r}: a {item.type} answer gives no value a rule can map", question_id)
+        return None
+    if not pairs and content.choices:
+        wanted = "which of its answers give which of this question's"
+        sink.add(line, f"derive_from {bank_id!r} needs 'map': {wanted}", question_id)
+        return None
+    known, own = {choice.value for choice in item.choices}, {choice.value for choice in content.choices}
+    for key, value in pairs:
+        if key not in known:
+            listed = ", ".join(sorted(known))
+            sink.add(entry.line_of("map"), f"{bank_id!r} has no answer {key!r} (its answers: {listed})", question_id)
+        if content.choices and value not in own:
+            listed = ", ".join(sorted(own))
+            sink.add(entry.line_of("map"), f"this question has no answer {value!r} (it has: {listed})", question_id)
+    if not content.choices and not _takes_text(content):
+        sink.add(line, f"a {content.type} question cannot take its answer from another question's", question_id)
+        return None
+    return Derivation(bank_id, pairs)
+
+
+def _takes_text(question: Question) -> bool:
+    kind = TYPES[question.type]
+    return kind.choices_from is None and kind.xlsform_type == "text"
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
 
 
 def _metadata(raw: LinedDict, sink: ProblemSink, question_id: str) -> tuple[tuple[str, str], ...]:

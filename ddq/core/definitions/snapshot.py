@@ -84,6 +84,8 @@ def _question_to_data(question: Question) -> dict[str, Any]:
         data["show_if"] = question.show_if.source
     if question.applies_to.to_data():
         data["applies_to"] = question.applies_to.to_data()
+    if question.derive_from is not None:
+        data["derive_from"] = question.derive_from.to_data()
     return data
 
 
