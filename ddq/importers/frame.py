@@ -140,6 +140,17 @@ def import_template(
     return ImportResult(definition, warnings, count, matched, domains, new_minutes, derived)
 
 
+def keep_derivations(result: ImportResult, confirmed: set[str]) -> None:
+    """Keep the proposed `derive_from` rules staff confirmed (by question id); the others are dropped, and those
+    questions are asked afresh."""
+    for section in result.definition["sections"]:
+        for question in section["questions"]:
+            if "derive_from" in question and question["id"] not in confirmed:
+                del question["derive_from"]
+                result.matched.pop(question["id"], None)
+                result.derived.pop(question["id"], None)
+
+
 def _only(questionnaire, keep: set[str]):
     import dataclasses
 

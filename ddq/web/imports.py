@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..importers.frame import import_template, write_definition
+from ..importers.frame import import_template, keep_derivations, write_definition
 from ..importers.intake import TemplateError, limits_from, open_template
 from ..importers.offline import OfflineChange, read_offline, write_offline
 from ..library import current_library
@@ -95,6 +95,7 @@ def confirm(token: str):
     form = json.loads((_pending_folder() / f"{token}.json").read_text(encoding="utf-8"))
     try:
         result = _run_import(data, form["name"], form)
+        keep_derivations(result, set(request.form.getlist("derive")))  # the answer rules staff confirmed
         path = write_definition(result, Path(current_app.config["DDQ_QUESTIONNAIRES"]))
     except TemplateError as error:
         return render_template("staff/import.html", result=None, problems=[str(p) for p in error.problems]), 400

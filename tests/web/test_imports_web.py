@@ -96,3 +96,19 @@ def test_an_unrelated_spreadsheet_is_refused(browser, ids):
         content_type="multipart/form-data",
     )
     assert response.status_code == 400 and "there is no sheet" in response.get_data(as_text=True)
+
+
+def test_staff_confirm_or_drop_each_proposed_answer_rule(browser, web_app, tmp_path):
+    web_app.config["DDQ_QUESTIONNAIRES"] = str(_library_copy(tmp_path))
+    staff = browser("staff")
+    response = staff.post(
+        "/staff/imports",
+        data={"template": (io.BytesIO(DONOR.read_bytes()), "donor.xlsx"), "funder": "Global Resilience Fund"},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert 'name="derive" value="q_1_2"' in page and 'name="derive" value="q_1_3"' in page  # proposed, ticked
+    token = page.split("/staff/imports/")[1].split("/confirm")[0]
+    assert staff.post(f"/staff/imports/{token}/confirm", data={"derive": ["q_1_2"]}).status_code == 302
+    written = (tmp_path / "questionnaires" / "donor.yaml").read_text(encoding="utf-8")
+    assert "derive_from" in written and written.count("derive_from") == 1  # q_1_3's rule was unticked
