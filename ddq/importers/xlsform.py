@@ -1,6 +1,8 @@
 """XLSForm (the KoboToolbox / ODK standard) into a ddq definition, through pyxform's own parser.
 
-What ddq cannot ask the same way becomes the nearest question type with a listed warning, never a crash.
+The sheets are repaired first where pyxform would refuse what can be understood (ddq.importers.repair); every
+repair is listed among the warnings. What ddq cannot ask the same way becomes the nearest question type with a
+listed warning, never a crash.
 """
 
 from __future__ import annotations
@@ -222,16 +224,35 @@ def _check_depth(template: TemplateFile, sheets: Mapping[str, Any] | None) -> No
         )
 
 
-def _pyxform_json(template: TemplateFile) -> dict[str, Any]:
-    from pyxform.errors import PyXFormError
-    from pyxform.xls2json import parse_file_to_json
+def _pyxform_json(template: TemplateFile, sheets: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """pyxform's reading of the form, after the repairs (ddq.importers.repair) that the sheets need, and the
+    list of those repairs. A workbook's sheets are those ddq already read; a CSV XLSForm is read by pyxform."""
+    import dataclasses
 
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
+    from pyxform.xls2json_backends import DefinitionData, get_xlsform
+
+    from .repair import Repairs, book_from_sheets, repair_book, restore_unresolved
+
+    repairs = Repairs()
     try:
-        return parse_file_to_json(None, file_object=io.BytesIO(template.data))
+        if sheets is None:
+            book = dataclasses.asdict(get_xlsform(io.BytesIO(template.data), file_type="csv"))
+        else:
+            book = book_from_sheets(sheets, repairs)
+        repair_book(book, repairs)
+        fields = {item.name for item in dataclasses.fields(DefinitionData)}
+        form = workbook_to_json(
+            workbook_dict=DefinitionData(**{key: value for key, value in book.items() if key in fields}),
+            warnings=[],
+        )
+        restore_unresolved(form.get("children") or [], repairs)
     except PyXFormError as error:
         raise TemplateError([TemplateProblem(template.name, f"not a valid XLSForm: {error}")]) from None
     except Exception as error:
         raise TemplateError([TemplateProblem(template.name, f"the XLSForm could not be read: {error}")]) from None
+    return form, repairs.notes
 
 
 def parse_xlsform(
@@ -239,13 +260,18 @@ def parse_xlsform(
 ) -> tuple[dict[str, Any], list[str]]:
     """Read an XLSForm into a ddq definition (a plain dict) and the warnings worth reading.
 
-    Group nesting is measured first (from `sheets` when the caller has read them); pyxform then runs in a child
-    process under the template's time and memory limits."""
+    Group nesting is measured first (from `sheets` when the caller has read them); the repairs and pyxform then
+    run in a child process under the template's time and memory limits."""
     from .guard import run_limited
+    from .spreadsheet import read_sheets
 
+    if sheets is None and template.kind != "csv":
+        sheets = read_sheets(template)
     _check_depth(template, sheets)
-    form = run_limited(template.name, _pyxform_json, template, limits=template.limits)
-    warnings: list[str] = []
+    form, repairs = run_limited(
+        template.name, _pyxform_json, template, sheets if template.kind != "csv" else None, limits=template.limits
+    )
+    warnings: list[str] = list(repairs)
     default_language = form.get("default_language") or "default"
     used: set[str] = set()
     ids: dict[str, str] = {}
@@ -353,7 +379,7 @@ def convert_question(
                 question["choices"] = choices
         if kind == "rank":
             warnings.append(f"{name}: a ranking is asked as a multiple choice")
-        if "or_other" in child.get("type", "") or child.get("or_other"):
+        if ("or_other" in child.get("type", "") or child.get("or_other")) and "other" not in seen_values:
             question.setdefault("choices", choices).append({"value": "other", "label": {"en": "Other"}})
     elif kind == "range":
         parameters = child.get("parameters", {}) or {}

@@ -206,8 +206,9 @@ def test_empty_survey_sheet(library_copy):
     refused("empty.xlsx", data, library_copy, "no question")
 
 
-def test_duplicate_names_in_an_xlsform(library_copy):
-    data = workbook_bytes({"survey": [["type", "name", "label"], ["text", "org", "Name?"], ["text", "org", "Again?"]]})
+def test_an_xlsform_that_cannot_be_understood(library_copy):
+    # duplicate names are repaired (tests/importers/test_repairs.py); a label naming no question is not
+    data = workbook_bytes({"survey": [["type", "name", "label"], ["text", "org", "Name of ${nobody}?"]]})
     refused("dupes.xlsx", data, library_copy, "not a valid XLSForm")
 
 
