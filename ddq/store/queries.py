@@ -49,18 +49,25 @@ def document_expiries(assessment: Assessment) -> dict[int, list[dt.date | None]]
     return found
 
 
-def evidence_levels(assessment: Assessment, today: dt.date | None = None) -> dict[str, int]:
-    """Each answer's evidence level as it stands today: expired documents back nothing (ddq.core.evidence)."""
+def evidence_levels(
+    assessment: Assessment, today: dt.date | None = None, expiries: dict[int, list[dt.date | None]] | None = None
+) -> dict[str, int]:
+    """Each answer's evidence level as it stands today: expired documents back nothing (ddq.core.evidence).
+
+    `expiries` (by answer id, read for many assessments at once) saves the query per assessment."""
     today = today or dt.date.today()
-    expiries = document_expiries(assessment)
+    if expiries is None:
+        expiries = document_expiries(assessment)
     return {
         answer.question_id: effective_level(answer.evidence_level, expiries.get(answer.id, ()), today)
         for answer in assessment.answers
     }
 
 
-def scoring_inputs(assessment: Assessment, today: dt.date | None = None) -> dict[str, AnswerInput]:
-    levels = evidence_levels(assessment, today)
+def scoring_inputs(
+    assessment: Assessment, today: dt.date | None = None, expiries: dict[int, list[dt.date | None]] | None = None
+) -> dict[str, AnswerInput]:
+    levels = evidence_levels(assessment, today, expiries)
     return {
         answer.question_id: AnswerInput(answer.value, answer.not_applicable, levels[answer.question_id])
         for answer in assessment.answers

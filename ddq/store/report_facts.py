@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from ..core.burden import estimate
 from ..core.facts import (
@@ -25,9 +25,9 @@ from ..core.facts import (
 )
 from ..core.ledger import RequestFacts
 from ..core.scoring import Stage
-from .models import Answer, Assessment, EvidenceFile, SectionTime
+from .models import Answer, Assessment, EvidenceFile, Organisation, QuestionnaireVersion, SectionTime
 from .operations import host_organisation, questionnaire_of
-from .passport import repeat_asks
+from .passport import DEFAULT_VALIDITY_MONTHS, _aware
 from .queries import published_disclosure, scope_of, scoring_inputs
 
 #: Feedback counts once its partner has sent it.
@@ -45,9 +45,16 @@ def host_name(session: Session) -> str:
 
 
 def assessment_facts(
-    session: Session, assessment: Assessment, *, host: str | None = None, seconds: int | None = None
+    session: Session,
+    assessment: Assessment,
+    *,
+    host: str | None = None,
+    seconds: int | None = None,
+    documents: Documents | None = None,
 ) -> AssessmentFacts:
-    """One assessment as plain facts: its questionnaire, scope, stage, answers and who it is about."""
+    """One assessment as plain facts: its questionnaire, scope, stage, answers and who it is about.
+
+    `documents` (from `documents_of`, for many assessments at once) saves reading them per assessment."""
     subject = assessment.subject
     partnership = assessment.partnership if assessment.direction == "partner_self" else None
     if seconds is None:
@@ -55,14 +62,7 @@ def assessment_facts(
             sa.select(sa.func.sum(SectionTime.active_seconds)).where(SectionTime.assessment_id == assessment.id)
         )
     made_on = today()
-    files: dict[int, list[str]] = {}
-    for answer_id, name in session.execute(
-        sa.select(EvidenceFile.answer_id, EvidenceFile.original_name)
-        .join(Answer, EvidenceFile.answer_id == Answer.id)
-        .where(Answer.assessment_id == assessment.id)
-        .order_by(EvidenceFile.id)
-    ):
-        files.setdefault(answer_id, []).append(name)
+    files, expiries = documents if documents is not None else documents_of(session, [assessment.id])
     return AssessmentFacts(
         id=assessment.id,
         direction=assessment.direction,
@@ -70,7 +70,7 @@ def assessment_facts(
         questionnaire_key=assessment.questionnaire_version.sha256,
         scope=scope_of(assessment),
         stage=Stage(subject.staff_size, subject.founded_year, made_on.year),
-        answers=scoring_inputs(assessment),
+        answers=scoring_inputs(assessment, expiries=expiries),
         views={
             answer.question_id: AnswerView(
                 value=answer.value,
@@ -102,6 +102,25 @@ def assessment_facts(
         ),
         active_seconds=int(seconds or 0),
     )
+
+
+#: Documents of answers by answer id: their file names, and their expiry dates.
+Documents = tuple[dict[int, list[str]], dict[int, list[dt.date | None]]]
+
+
+def documents_of(session: Session, assessment_ids: list[int]) -> Documents:
+    """Every document of some assessments, by answer id, in one query."""
+    files: dict[int, list[str]] = {}
+    expiries: dict[int, list[dt.date | None]] = {}
+    for answer_id, name, expires_on in session.execute(
+        sa.select(EvidenceFile.answer_id, EvidenceFile.original_name, EvidenceFile.expires_on)
+        .join(Answer, EvidenceFile.answer_id == Answer.id)
+        .where(Answer.assessment_id.in_(assessment_ids))
+        .order_by(EvidenceFile.id)
+    ):
+        files.setdefault(answer_id, []).append(name)
+        expiries.setdefault(answer_id, []).append(expires_on)
+    return files, expiries
 
 
 def disclosure_facts(session: Session) -> AssessmentFacts | None:
@@ -145,22 +164,40 @@ def reciprocal_facts(session: Session, assessment: Assessment) -> ReciprocalFact
 
 
 def latest_self_assessments(session: Session) -> list[Assessment]:
-    """Each partner's latest self-assessment, by partner name."""
-    latest: dict[int, Assessment] = {}
-    for assessment in session.scalars(
-        sa.select(Assessment).where(Assessment.direction == "partner_self").order_by(Assessment.created_at)
-    ):
-        latest[assessment.subject_id] = assessment
-    return sorted(latest.values(), key=lambda a: a.subject.name)
+    """Each partner's latest self-assessment, by partner name, with what its facts are read from (a fixed number
+    of queries, whatever the number of partners)."""
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=Assessment.subject_id, order_by=(Assessment.created_at.desc(), Assessment.id.desc()))
+        .label("rank")
+    )
+    ranked = sa.select(Assessment.id, rank).where(Assessment.direction == "partner_self").subquery()
+    return list(
+        session.scalars(
+            sa.select(Assessment)
+            .join(ranked, sa.and_(ranked.c.id == Assessment.id, ranked.c.rank == 1))
+            .join(Organisation, Assessment.subject_id == Organisation.id)
+            .order_by(Organisation.name, Assessment.id)
+            .options(
+                contains_eager(Assessment.subject),
+                joinedload(Assessment.partnership),
+                selectinload(Assessment.questionnaire_version),
+                selectinload(Assessment.answers),
+                selectinload(Assessment.action_items),
+            )
+        ).all()
+    )
 
 
 def portfolio_facts(session: Session) -> PortfolioFacts:
     host = host_name(session)
     seconds = active_seconds(session)
+    chosen = latest_self_assessments(session)
+    documents = documents_of(session, [a.id for a in chosen])
     return PortfolioFacts(
         tuple(
-            assessment_facts(session, a, host=host, seconds=seconds.get(a.id, 0))
-            for a in latest_self_assessments(session)
+            assessment_facts(session, a, host=host, seconds=seconds.get(a.id, 0), documents=documents)
+            for a in chosen
         ),
         disclosure_facts(session),
         host,
@@ -189,20 +226,59 @@ def active_seconds(session: Session) -> dict[int, int]:
     )
 
 
-def ledger_requests(session: Session) -> list[RequestFacts]:
-    """Every partner request as the burden ledger counts it."""
+def ledger_requests(session: Session, *, partner_id: int | None = None) -> list[RequestFacts]:
+    """Every partner request (or one partner's) as the burden ledger counts it, in a fixed number of queries."""
     seconds = active_seconds(session)
-    assessments = session.scalars(
-        sa.select(Assessment).where(Assessment.direction == "partner_self").order_by(Assessment.id)
-    ).all()
-    per_partnership = Counter(assessment.partnership_id for assessment in assessments)
+    query = (
+        sa.select(Assessment)
+        .where(Assessment.direction == "partner_self")
+        .order_by(Assessment.id)
+        .options(
+            joinedload(Assessment.subject),
+            joinedload(Assessment.partnership),
+            selectinload(Assessment.questionnaire_version),
+        )
+    )
+    if partner_id is not None:
+        query = query.where(Assessment.subject_id == partner_id)
+    assessments = session.scalars(query).all()
+    chosen = [assessment.id for assessment in assessments] if partner_id is not None else None
+    carried: dict[int, set[str]] = {}
+    confirmed: Counter[int] = Counter()
+    answers = sa.select(Answer.assessment_id, Answer.question_id, Answer.confirmed_at.is_not(None)).where(
+        Answer.reused_from_id.is_not(None)
+    )
+    for assessment_id, question_id, is_confirmed in session.execute(_among(answers, Answer.assessment_id, chosen)):
+        carried.setdefault(assessment_id, set()).add(question_id)
+        confirmed[assessment_id] += bool(is_confirmed)
+    documents: Counter[tuple[int, bool]] = Counter()
+    counted = (
+        sa.select(Answer.assessment_id, Answer.reused_from_id.is_not(None), sa.func.count(EvidenceFile.id))
+        .join(EvidenceFile, EvidenceFile.answer_id == Answer.id)
+        .group_by(Answer.assessment_id, Answer.reused_from_id.is_not(None))
+    )
+    for assessment_id, is_reused, number in session.execute(_among(counted, Answer.assessment_id, chosen)):
+        documents[assessment_id, bool(is_reused)] += number
+    repeats = repeat_asks_of(session, chosen)
+    per_partnership = Counter(
+        dict(
+            session.execute(
+                sa.select(Assessment.partnership_id, sa.func.count())
+                .where(Assessment.direction == "partner_self")
+                .group_by(Assessment.partnership_id)
+            ).all()
+        )
+    )
+    estimates: dict[tuple, object] = {}
     facts = []
     for assessment in assessments:
         questionnaire = questionnaire_of(assessment.questionnaire_version)
-        carried = {answer.question_id for answer in assessment.answers if answer.reused_from_id}
-        burden = estimate(questionnaire, scope_of(assessment), carried)
-        reused_answers = [answer for answer in assessment.answers if answer.reused_from_id]
-        fresh_answers = [answer for answer in assessment.answers if not answer.reused_from_id]
+        scope = scope_of(assessment)
+        kept = frozenset(carried.get(assessment.id, ()))
+        key = (assessment.questionnaire_version.sha256, scope, kept)
+        burden = estimates.get(key)
+        if burden is None:
+            burden = estimates[key] = estimate(questionnaire, scope, set(kept))
         decided = None
         if assessment.accepted_at and assessment.sent_at:
             decided = (assessment.accepted_at - assessment.sent_at).days
@@ -216,11 +292,11 @@ def ledger_requests(session: Session) -> list[RequestFacts]:
                 estimated_minutes=burden.minutes_high,
                 actual_seconds=int(seconds.get(assessment.id, 0)),
                 items_asked=burden.items,
-                prefilled=len(reused_answers),
-                reused=sum(1 for a in reused_answers if a.confirmed_at),
-                documents_new=sum(len(a.evidence_files) for a in fresh_answers),
-                documents_reused=sum(len(a.evidence_files) for a in reused_answers),
-                repeat_asks=repeat_asks(session, assessment),
+                prefilled=len(kept),
+                reused=confirmed[assessment.id],
+                documents_new=documents[assessment.id, False],
+                documents_reused=documents[assessment.id, True],
+                repeat_asks=repeats[assessment.id],
                 burden_rating=assessment.burden_rating,
                 days_to_decision=decided,
                 funding=amount,
@@ -228,6 +304,59 @@ def ledger_requests(session: Session) -> list[RequestFacts]:
             )
         )
     return facts
+
+
+def _among(query: sa.Select, column: sa.ColumnElement, ids: list[int] | None) -> sa.Select:
+    return query if ids is None else query.where(column.in_(ids))
+
+
+def repeat_asks_of(session: Session, assessment_ids: list[int] | None = None) -> Counter[int]:
+    """`passport.repeat_asks` for every partner self-assessment (or those given) in one query: bank questions
+    asked afresh although the partner had given a valid answer before the request was made."""
+    asked, asking = sa.orm.aliased(Answer), sa.orm.aliased(Assessment)
+    earlier, earlier_assessment = sa.orm.aliased(Answer), sa.orm.aliased(Assessment)
+    query = (
+        sa.select(
+            asking.id,
+            asking.created_at,
+            asked.bank_id,
+            earlier.question_id,
+            earlier_assessment.questionnaire_version_id,
+            earlier.answered_at,
+            earlier.confirmed_at,
+        )
+        .select_from(asked)
+        .join(asking, asked.assessment_id == asking.id)
+        .join(
+            earlier_assessment,
+            sa.and_(earlier_assessment.respondent_id == asking.respondent_id, earlier_assessment.id != asking.id),
+        )
+        .join(earlier, sa.and_(earlier.assessment_id == earlier_assessment.id, earlier.bank_id == asked.bank_id))
+        .where(
+            asking.direction == "partner_self",
+            asked.bank_id.is_not(None),
+            asked.reused_from_id.is_(None),
+            earlier.value.is_not(None),
+            earlier.draft.is_(None),
+            earlier.answered_at < asking.created_at,
+        )
+    )
+    rows = session.execute(_among(query, asking.id, assessment_ids)).all()
+    versions = {
+        version.id: {question.id: question for question in questionnaire_of(version).questions}
+        for version in session.scalars(
+            sa.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_({row[4] for row in rows}))
+        )
+    }
+    found: set[tuple[int, str]] = set()
+    for assessment_id, created, bank_id, question_id, version_id, answered_at, confirmed_at in rows:
+        question = versions[version_id].get(question_id) if version_id in versions else None
+        if question is None or (assessment_id, bank_id) in found:
+            continue
+        since = max(_aware(moment) for moment in (answered_at, confirmed_at) if moment is not None)
+        if since + dt.timedelta(days=30.44 * (question.validity_months or DEFAULT_VALIDITY_MONTHS)) >= _aware(created):
+            found.add((assessment_id, bank_id))
+    return Counter(assessment_id for assessment_id, _ in found)
 
 
 def carried_summary(assessment: Assessment) -> tuple[int, dt.date | None]:

@@ -47,7 +47,7 @@ def overview_csv():
 @access.staff_required
 def partner(partner_id: int):
     organisation = access.organisation_for(partner_id)
-    requests = [facts for facts in ledger_requests(db.session) if facts.partner == organisation.name]
+    requests = ledger_requests(db.session, partner_id=organisation.id)
     assessments = {
         a.id: a for a in db.session.scalars(sa.select(Assessment).where(Assessment.respondent_id == organisation.id))
     }

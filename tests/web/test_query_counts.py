@@ -1,0 +1,115 @@
+"""Staff pages and exports read their facts in a fixed number of SQL statements, whatever the number of partners."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from bench.institute import generate
+from ddq import create_app
+from ddq.extensions import db
+from ddq.library import current_library
+from tests.conftest import PASSWORD, web_config
+
+PAGES = [
+    "/staff",
+    "/staff?q=partner&sort=country&page=2",
+    "/staff/portfolio",
+    "/staff/portfolio?sort=band&page=2",
+    "/staff/portfolio.csv",
+    "/staff/portfolio.xlsx",
+    "/staff/burden",
+    "/staff/burden.csv",
+    "/staff/burden/{partner}",
+    "/staff/feedback",
+]
+
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def _institute(tmp_path, partners: int):
+    database = tmp_path / f"institute-{partners}.sqlite3"
+    app = create_app(web_config(database, tmp_path, DDQ_PAGE_SIZE=10, WTF_CSRF_ENABLED=False))
+    with app.app_context():
+        db.create_all()
+        made = generate(db.session, current_library(), partners, password_hash=_HASH)
+        db.session.commit()
+    return app, made
+
+
+def _counts(app, made) -> dict[str, int]:
+    client = app.test_client()
+    response = client.post("/login", data={"email": made["staff_email"], "password": PASSWORD})
+    assert response.status_code == 302
+    counts: dict[str, int] = {}
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for page in PAGES:
+            url = page.format(partner=made["first_partner"] + 1)
+            client.get(url)  # warm: caches of immutable questionnaires are filled once per process
+            statements.clear()
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            response.get_data()  # streamed bodies run their queries while they are read
+            counts[page] = len(statements)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def counts(tmp_path_factory):
+    small = _counts(*_institute(tmp_path_factory.mktemp("small"), 5))
+    large = _counts(*_institute(tmp_path_factory.mktemp("large"), 40))
+    return small, large
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_statements_do_not_grow_with_partners(counts, page):
+    small, large = counts
+    assert large[page] <= small[page], f"{page}: {small[page]} statements at 5 partners, {large[page]} at 40"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_statements_are_few(counts, page):
+    small, _ = counts
+    assert small[page] <= 30, f"{page}: {small[page]} statements"
+
+
+def test_ledger_agrees_with_the_per_assessment_counts(tmp_path):
+    """The set-based ledger counts what the per-assessment functions count, request by request."""
+    from ddq.store.models import Answer, Assessment, EvidenceFile
+    from ddq.store.passport import repeat_asks
+    from ddq.store.report_facts import ledger_requests
+
+    app, _ = _institute(tmp_path, 12)
+    with app.app_context():
+        facts = {request.assessment_id: request for request in ledger_requests(db.session)}
+        assessments = db.session.scalars(sa.select(Assessment).where(Assessment.direction == "partner_self")).all()
+        assert set(facts) == {assessment.id for assessment in assessments}
+        assert sum(request.repeat_asks for request in facts.values()) > 0, "the institute has no repeat asks"
+        for assessment in assessments:
+            request = facts[assessment.id]
+            reused: list[Answer] = [answer for answer in assessment.answers if answer.reused_from_id]
+            fresh_files = db.session.scalar(
+                sa.select(sa.func.count(EvidenceFile.id))
+                .join(Answer, EvidenceFile.answer_id == Answer.id)
+                .where(Answer.assessment_id == assessment.id, Answer.reused_from_id.is_(None))
+            )
+            assert request.repeat_asks == repeat_asks(db.session, assessment)
+            assert request.prefilled == len(reused)
+            assert request.reused == sum(1 for answer in reused if answer.confirmed_at)
+            assert request.documents_new == fresh_files
+            assert request.partner == assessment.subject.name
+        one = assessments[0]
+        assert [r.assessment_id for r in ledger_requests(db.session, partner_id=one.subject_id)] == [
+            a.id for a in assessments if a.subject_id == one.subject_id
+        ]
