@@ -36,8 +36,10 @@ from .guards import form_id
 from .i18n import display_language
 from .questionform import make_section_form, posted_answer
 from .uploads import UploadError, store_upload, upload_path
+from .widgets import widget_of
 
 bp = Blueprint("respond", __name__)
+bp.add_app_template_global(widget_of, "widget_of")
 bp.add_app_template_global(carried_from, "carried_from")
 
 
@@ -251,7 +253,7 @@ def _save_section(
         posted = posted_answer(form, question) if question.id in on_page else None
         if posted is None or request.form.get(f"resolve_{question.id}") == "theirs":
             continue
-        if question.type == "document":
+        if question.is_document:
             posted["raw"] = None
         try:
             problem = ops.save_draft_answer(
@@ -278,7 +280,7 @@ def _save_section(
             else:
                 answer = answers_by_question(assessment)[question.id]
                 ops.add_evidence_file(db.session, answer, actor=current_user, **stored.__dict__)
-                if question.type == "document" and answer.value is None:
+                if question.is_document and answer.value is None:
                     answer.value = stored.original_name
         if problem:
             problems[question.id] = problem
