@@ -30,9 +30,12 @@ def _library_root(path: Path, default: Path) -> Path:
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def check_command(paths: tuple[Path, ...]) -> None:
-    """Check questionnaire definitions; print every problem (exit 1) or a summary (exit 0)."""
+    """Check questionnaire definitions; print every problem (exit 1) or a summary (exit 0). Without paths: the
+    definitions folder with the imported templates beside it (DDQ_IMPORTED)."""
+    from .library import imported_files, imported_folder
+
     default = Path(current_app.config["DDQ_QUESTIONNAIRES"])
-    groups: dict[Path, list[Path]] = {}
+    groups: dict[Path, list[Path]] = {} if paths else {default: imported_files(imported_folder())}
     for path in paths or (default,):
         if not path.exists():
             raise click.ClickException(f"{path}: no such file or folder")
@@ -265,7 +268,7 @@ def reports_command(everything: bool, out: Path, workers: int, language: str) ->
 @click.option("--mapping", type=click.Path(path_type=Path), help="a YAML file saying what the spreadsheet means")
 @click.option("--funder", help="who mandates the questionnaire")
 @click.option("--id", "questionnaire_id", help="the id of the new questionnaire (default: from the file name)")
-@click.option("--out", type=click.Path(path_type=Path), help="folder to write to (default: the definitions folder)")
+@click.option("--out", type=click.Path(path_type=Path), help="folder to write to (default: DDQ_IMPORTED)")
 def import_command(
     file: Path, mapping: Path | None, funder: str | None, questionnaire_id: str | None, out: Path | None
 ) -> None:
@@ -274,7 +277,7 @@ def import_command(
 
     from .importers.frame import import_template, write_definition
     from .importers.intake import TemplateError, limits_from
-    from .library import current_library
+    from .library import current_library, imported_folder, save_import
 
     root = Path(current_app.config["DDQ_QUESTIONNAIRES"])
     try:
@@ -298,14 +301,16 @@ def import_command(
             mapping=rules if isinstance(rules, dict) else None,
             limits=limits_from(current_app.config),
         )
-        path = write_definition(result, out or root)  # checks again that the file stays in its folder
+        # into the imported folder (never the source tree), checked with the library and usable at once
+        path = write_definition(result, out) if out else save_import(result)
     except TemplateError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
         click.echo("nothing was written", err=True)
         raise SystemExit(2) from None
     except OSError as error:
-        click.echo(f"{error.filename or out or root}: the definition cannot be written: {error.strerror}", err=True)
+        folder = out or imported_folder()
+        click.echo(f"{error.filename or folder}: the definition cannot be written: {error.strerror}", err=True)
         raise SystemExit(2) from None
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -59,6 +59,8 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "SECRET_KEY": secret or secrets.token_hex(32),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "DDQ_QUESTIONNAIRES": os.environ.get("DDQ_QUESTIONNAIRES", str(PROJECT_ROOT / "questionnaires")),
+        # Imported funder templates are written here (never into the source tree) and read beside DDQ_QUESTIONNAIRES.
+        "DDQ_IMPORTED": os.environ.get("DDQ_IMPORTED", str(Path(instance_path) / "questionnaires")),
         "DDQ_REPORTS": os.environ.get("DDQ_REPORTS", str(PROJECT_ROOT / "reports")),
         "DDQ_UPLOADS": os.environ.get("DDQ_UPLOADS", str(Path(instance_path) / "uploads")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("DDQ_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),

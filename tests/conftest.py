@@ -25,6 +25,7 @@ def _config(database_url: str, tmp_path: Path) -> dict[str, object]:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DDQ_QUESTIONNAIRES": str(QUESTIONNAIRES),
+        "DDQ_IMPORTED": str(tmp_path / "imported"),
         "DDQ_UPLOADS": str(tmp_path / "uploads"),
     }
 
@@ -144,6 +145,7 @@ def web_config(database: Path, tmp_path: Path, **extra) -> dict:
         "SECRET_KEY": "web-test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "DDQ_UPLOADS": str(tmp_path / "uploads"),
+        "DDQ_IMPORTED": str(tmp_path / "imported"),
         "RATELIMIT_ENABLED": False,
         "DDQ_SMTP_HOST": "",
     }

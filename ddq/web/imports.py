@@ -8,17 +8,21 @@ import re
 import secrets
 from pathlib import Path
 
+import sqlalchemy as sa
 import yaml
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.burden import estimate
+from ..core.definitions import Scope
 from ..extensions import db
-from ..importers.frame import import_template, keep_derivations, write_definition
-from ..importers.intake import TemplateError, limits_from, open_template
+from ..importers.frame import import_template, keep_derivations
+from ..importers.intake import TemplateError, TemplateProblem, limits_from, open_template
 from ..importers.offline import OfflineChange, read_offline, write_offline
-from ..library import current_library
+from ..library import current_library, save_import
 from ..store import operations as ops
+from ..store.models import Partnership
 from ..store.queries import answers_by_question, scope_of
 from . import access
 from .i18n import display_language
@@ -39,16 +43,21 @@ def _run_import(data: bytes, name: str, form) -> object:
     mapping = yaml.safe_load(form.get("mapping") or "") if form.get("mapping") else None
     if mapping is not None and not isinstance(mapping, dict):
         raise TemplateError([])
-    return import_template(
+    library = current_library()
+    result = import_template(
         name,
         data,
         Path(current_app.config["DDQ_QUESTIONNAIRES"]),
-        current_library(),
+        library,
         funder=form.get("funder") or None,
         questionnaire_id=form.get("questionnaire_id") or None,
         mapping=mapping,
         limits=limits_from(current_app.config),
     )
+    if result.definition["id"] in library.questionnaires:  # imported earlier, or shipped
+        problem = f"a questionnaire {result.definition['id']!r} already exists: choose another id"
+        raise TemplateError([TemplateProblem(name, problem)])
+    return result
 
 
 @bp.route("/staff/imports", methods=["GET", "POST"])
@@ -96,15 +105,43 @@ def confirm(token: str):
     try:
         result = _run_import(data, form["name"], form)
         keep_derivations(result, set(request.form.getlist("derive")))  # the answer rules staff confirmed
-        path = write_definition(result, Path(current_app.config["DDQ_QUESTIONNAIRES"]))
+        path = save_import(result)  # into the imported folder (DDQ_IMPORTED), never the source tree; usable at once
     except TemplateError as error:
         return render_template("staff/import.html", result=None, problems=[str(p) for p in error.problems]), 400
-    current_app.extensions.pop("ddq.library", None)  # the next request reads the new definition
     (_pending_folder() / token).unlink(missing_ok=True)
     (_pending_folder() / f"{token}.json").unlink(missing_ok=True)
     ops.log(db.session, "template.import", current_user, current_user, file=form["name"], definition=path.name)
-    flash(_("Imported as %(name)s.", name=path.name), "success")
-    return redirect(url_for("imports.upload"))
+    flash(_("Imported as %(title)s.", title=result.definition["title"]["en"]), "success")
+    return redirect(url_for("imports.send", questionnaire_id=result.definition["id"]))
+
+
+@bp.get("/staff/imports/send/<questionnaire_id>")
+@access.staff_required
+def send(questionnaire_id: str):
+    """Send a questionnaire (an imported template just confirmed) to a partner: its burden, then the partnership;
+    the request page that follows sets the tier and due date and shows each tier's burden before sending."""
+    from .staff import requestable_questionnaires
+
+    questionnaire = requestable_questionnaires(current_library()).get(questionnaire_id)
+    if questionnaire is None:
+        abort(404)
+    partnerships = db.session.scalars(sa.select(Partnership).order_by(Partnership.title, Partnership.id)).all()
+    problems = []
+    chosen = request.args.get("partnership", "")
+    if chosen:
+        partnership = db.session.get(Partnership, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+        if partnership is not None:
+            return redirect(url_for("staff.new_request", partnership_id=partnership.id, questionnaire=questionnaire.id))
+        problems.append(_("Choose one of the partnerships listed."))
+    burden = estimate(questionnaire, Scope(tier="standard"))
+    page = render_template(
+        "staff/import_send.html",
+        questionnaire=questionnaire,
+        partnerships=partnerships,
+        burden=burden,
+        problems=problems,
+    )
+    return page, (400 if problems else 200)
 
 
 # --- partners offline -----------------------------------------------------------------------------

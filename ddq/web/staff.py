@@ -74,6 +74,7 @@ class PartnershipForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
+    questionnaire = SelectField(_l("Questionnaire"))
     tier = SelectField(_l("Tier"))
     tier_reason = TextAreaField(_l("Why a different tier than suggested"), validators=[Optional(), Length(max=2000)])
     budget_justification = TextAreaField(
@@ -187,13 +188,20 @@ def new_partnership(partner_id: int):
 @bp.route("/partnerships/<id:partnership_id>/request", methods=["GET", "POST"])
 @access.staff_required
 def new_request(partnership_id: int):
-    """Choose a tier with ddq's suggestion and see the burden of each tier before anything is sent."""
+    """Choose the questionnaire (the capacity assessment or an imported funder template) and a tier with ddq's
+    suggestion, and see the burden of each tier before anything is sent."""
     partnership = db.session.get(Partnership, partnership_id)
     if partnership is None:
         abort(404)
     library = current_library()
-    questionnaire = library.questionnaire("partner-capacity")
+    requestable = requestable_questionnaires(library)
+    wanted = request.form.get("questionnaire") or request.args.get("questionnaire") or "partner-capacity"
+    if wanted not in requestable:
+        abort(404)
+    questionnaire = requestable[wanted]
     form = RequestForm()
+    form.questionnaire.choices = [SelectChoice(q.id, q.title.get()) for q in requestable.values()]
+    form.questionnaire.data = questionnaire.id
     form.tier.choices = [SelectChoice(tier.id, tier.title.get()) for tier in library.tiers.values()]
     partner = partnership.partner
     suggestion = suggest_tier(
@@ -229,8 +237,22 @@ def new_request(partnership_id: int):
         else:
             return _send_request(partnership, questionnaire, form, reason, justification)
     return render_template(
-        "staff/request.html", form=form, partnership=partnership, suggestion=suggestion, burdens=burdens
+        "staff/request.html",
+        form=form,
+        partnership=partnership,
+        suggestion=suggestion,
+        burdens=burdens,
+        questionnaire=questionnaire,
+        requestable=requestable,
     )
+
+
+def requestable_questionnaires(library) -> dict:
+    """What a request to a partner can be for: its self-assessments, the capacity assessment first, then imported
+    funder templates. (Partners' ratings of the institute stay anonymous: they are not requested one by one.)"""
+    found = [q for q in library.questionnaires.values() if q.direction == "partner_self"]
+    found.sort(key=lambda q: (q.id != "partner-capacity", q.mandated_by is not None, q.title.get().lower()))
+    return {q.id: q for q in found}
 
 
 def _send_request(partnership: Partnership, questionnaire, form: RequestForm, reason: str, justification: str):

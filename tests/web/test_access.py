@@ -55,6 +55,7 @@ RULES = {
     "reports.portfolio_download": ("GET", "/staff/portfolio.csv", {}, STAFF_ONLY),
     "imports.upload": ("GET", "/staff/imports", {}, STAFF_ONLY),
     "imports.confirm": ("POST", "/staff/imports/0123abcd/confirm", {}, {**STAFF_ONLY, "staff": 404, "admin": 404}),
+    "imports.send": ("GET", "/staff/imports/send/partner-capacity", {}, STAFF_ONLY),
     "imports.download": ("GET", "/a/{a_self}/spreadsheet.xlsx", {}, PARTNER_A_AND_STAFF),
     "imports.upload_offline": ("POST", "/a/{a_self}/spreadsheet", {}, PARTNER_A_ONLY),
     "burden.overview": ("GET", "/staff/burden", {}, STAFF_ONLY),

@@ -25,7 +25,8 @@ def test_staff_preview_then_confirm_an_import(browser, web_app, tmp_path):
     assert not (folder / "donor.yaml").exists()  # nothing written before confirming
     token = page.split("/staff/imports/")[1].split("/confirm")[0]
     assert staff.post(f"/staff/imports/{token}/confirm").status_code == 302
-    assert (folder / "donor.yaml").is_file()
+    assert (tmp_path / "imported" / "donor.yaml").is_file()  # DDQ_IMPORTED, not the definitions folder
+    assert not (folder / "donor.yaml").exists()
 
 
 def test_a_broken_upload_shows_why_and_writes_nothing(browser, web_app, tmp_path):
@@ -110,5 +111,5 @@ def test_staff_confirm_or_drop_each_proposed_answer_rule(browser, web_app, tmp_p
     assert 'name="derive" value="q_1_2"' in page and 'name="derive" value="q_1_3"' in page  # proposed, ticked
     token = page.split("/staff/imports/")[1].split("/confirm")[0]
     assert staff.post(f"/staff/imports/{token}/confirm", data={"derive": ["q_1_2"]}).status_code == 302
-    written = (tmp_path / "questionnaires" / "donor.yaml").read_text(encoding="utf-8")
+    written = (tmp_path / "imported" / "donor.yaml").read_text(encoding="utf-8")  # DDQ_IMPORTED
     assert "derive_from" in written and written.count("derive_from") == 1  # q_1_3's rule was unticked
