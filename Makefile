@@ -7,10 +7,15 @@ PYTHON ?= python3
 export FLASK_APP := ddq
 TEST_POSTGRES_URL ?= postgresql+psycopg://ddq:ddq@127.0.0.1:5432/ddq_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6390/0
+BENCH_POSTGRES_URL ?= postgresql+psycopg://ddq:ddq@127.0.0.1:5432/ddq_bench
+SERVE_DB ?= ddq_serve
+SERVE_BIND ?= 127.0.0.1:8000
+SERVE_ENV = DDQ_DATABASE_URL=postgresql+psycopg://ddq:ddq@127.0.0.1:5432/$(SERVE_DB) \
+  DDQ_REDIS_URL=redis://127.0.0.1:6390/1 DDQ_UPLOADS=$(CURDIR)/instance/uploads DDQ_BIND=$(SERVE_BIND)
 
 MO := ddq/translations/fr/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench check lint postgres redis browser venv clean translations mutation
+.PHONY: run test bench serve check lint postgres redis browser venv clean translations mutation
 
 venv: $(STAMP)
 
@@ -53,8 +58,21 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+bench: $(STAMP) postgres
+	runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'ddq_bench'" | grep -q 1 \
+	  || runuser -u postgres -- createdb -O ddq ddq_bench
+	DDQ_BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) $(BIN)/python bench/run.py
+
+# The production stack on one machine: PostgreSQL, Redis, one job worker and gunicorn (gunicorn.conf.py).
+serve: $(STAMP) $(MO) postgres redis
+	runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SERVE_DB)'" | grep -q 1 \
+	  || runuser -u postgres -- createdb -O ddq $(SERVE_DB)
+	mkdir -p instance/uploads
+	test -s instance/serve.key || $(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > instance/serve.key
+	export $(SERVE_ENV) DDQ_SECRET_KEY=$$(cat instance/serve.key); \
+	$(BIN)/ddq db upgrade && \
+	{ $(BIN)/ddq worker & worker=$$!; trap 'kill $$worker' EXIT; \
+	  $(BIN)/gunicorn -c gunicorn.conf.py 'ddq:create_app()'; }
 
 # Mutation testing of the scoring and reciprocity rules against tests/core ([tool.mutmut] in pyproject.toml).
 # Slow, so not part of `make test`; one worker, the machine is shared. Lists the mutants that survived.

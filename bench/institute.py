@@ -124,7 +124,8 @@ def generate(session: Session, library: Library, partners: int, *, seed: int = 1
         return made
 
     first_partner = org_id
-    for number in range(partners):
+    offset = session.scalar(sa.select(sa.func.count()).where(Organisation.kind == "partner")) or 0
+    for number in range(offset, offset + partners):
         org, user, partnership = org_id, user_id, partnership_id
         kind = rng.choice(TYPES)
         roles = sorted(rng.sample(("research", "communication", "policy_influence"), k=rng.randint(0, 2)))

@@ -422,6 +422,12 @@ def bench_messages() -> None:
     run()
 
 
+def bench_staff() -> None:
+    from bench.staff import bench_staff as run
+
+    run()
+
+
 GROUPS = {
     "definitions": main,
     "section": bench_section_page,
@@ -429,6 +435,7 @@ GROUPS = {
     "reports": bench_reports,
     "import": bench_import,
     "ledger": bench_ledger,
+    "staff": bench_staff,
     "messages": bench_messages,
 }
 

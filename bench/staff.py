@@ -1,0 +1,167 @@
+"""Staff pages, exports and a partner's section page on PostgreSQL, at 100, 1,000 and 5,000 generated partners.
+
+Each figure is the warm median in process, with the SQL statements of one request; the section page is set beside a
+bare route of the same app. Sizes run one after another in the same database (`DDQ_BENCH_POSTGRES_URL`, emptied
+first), which the benchmark owns.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = tuple(int(size) for size in os.environ.get("DDQ_BENCH_PARTNERS", "100,1000,5000").split(","))
+PASSWORD = "bench password"  # noqa: S105 - a generated institute's
+
+PAGES = {
+    "partners_list": "/staff",
+    "partners_list_search": "/staff?q=Trust&sort=country&page=3",
+    "portfolio": "/staff/portfolio",
+    "portfolio_csv": "/staff/portfolio.csv",
+    "portfolio_xlsx": "/staff/portfolio.xlsx",
+    "burden_ledger": "/staff/burden",
+    "burden_ledger_csv": "/staff/burden.csv",
+    "burden_partner": "/staff/burden/{partner}",
+    "feedback": "/staff/feedback",
+}
+TARGETS = {"portfolio_csv": "<= 1000 ms at 5,000", "portfolio_xlsx": ""}
+
+
+def _timed(client, url: str, repeat: int) -> tuple[float, int, int]:
+    """Median milliseconds, statements of the last request, bytes."""
+    from ddq.extensions import db
+
+    statements = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    with client.application.app_context():
+        engine = db.engine
+    times, size = [], 0
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    response.get_data()
+    for _ in range(repeat):
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        start = time.perf_counter()
+        response = client.get(url)
+        size = len(response.get_data())
+        times.append(time.perf_counter() - start)
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return statistics.median(times) * 1000, len(statements), size
+
+
+def _saves(client, engine, url: str, question_id: str, value: str) -> tuple[float, int]:
+    """Median milliseconds of a draft save (autosave, as the page sends it) and the statements of the last one."""
+    statements, times = [], []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    for number in range(9):
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        start = time.perf_counter()
+        response = client.post(url, data={f"q_{question_id}": value if number % 2 else "1", "present": [question_id]})
+        times.append(time.perf_counter() - start)
+        sa.event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return statistics.median(times) * 1000, len(statements)
+
+
+def bench_staff() -> None:
+    from werkzeug.security import generate_password_hash
+
+    from bench.institute import generate
+    from bench.run import report
+    from ddq import create_app
+    from ddq.extensions import db
+    from ddq.library import current_library
+    from ddq.store.models import Answer, Assessment, Organisation
+    from ddq.store.operations import questionnaire_of
+    from ddq.store.queries import scope_of
+
+    access = logging.getLogger("ddq.access")  # one JSON line per request: not wanted among the figures
+    access.addHandler(logging.NullHandler())
+    access.propagate = False
+    url = os.environ.get("DDQ_BENCH_POSTGRES_URL")
+    if not url:
+        print("# staff: DDQ_BENCH_POSTGRES_URL is not set (`make bench` sets it); skipped")
+        return
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "DDQ_SMTP_HOST": "",
+        }
+    )
+    app.add_url_rule("/bare", "bare", lambda: "ok")
+    app.logger.disabled = True
+    hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        db.create_all()
+    made_so_far = 0
+    for size in SIZES:
+        with app.app_context():
+            start = time.perf_counter()
+            made = generate(db.session, current_library(), size - made_so_far, seed=size, password_hash=hashed)
+            db.session.commit()
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+            generated = time.perf_counter() - start
+            partners = db.session.scalar(sa.select(sa.func.count()).where(Organisation.kind == "partner"))
+            answers = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
+            is_partner = Organisation.kind == "partner"
+            first_partner = db.session.scalar(sa.select(sa.func.min(Organisation.id)).where(is_partner))
+            editable = db.session.scalar(
+                sa.select(Assessment)
+                .where(Assessment.direction == "partner_self", Assessment.subject_id == first_partner)
+                .limit(1)
+            )
+            editable.status = "in_progress"
+            respondent = "respondent0@partner0.example.org"
+            db.session.commit()
+            section = next(
+                s
+                for s in questionnaire_of(editable.questionnaire_version).sections
+                if s.applies_to.matches(scope_of(editable))
+            )
+            section_url = f"/a/{editable.id}/s/{section.id}"
+            question = next(q for q in section.questions if q.type in ("long_text", "short_text", "number", "maturity"))
+            value = "3" if question.type in ("number", "maturity") else "Draft text"
+        made_so_far = size
+        print(f"# staff: {partners} partners, {answers} answers; added in {generated:.1f} s", flush=True)
+        staff = app.test_client()
+        staff.post("/login", data={"email": made["staff_email"], "password": PASSWORD})
+        for name, page in PAGES.items():
+            repeat = 3 if size >= 1000 else 7
+            ms, statements, size_bytes = _timed(staff, page.format(partner=first_partner), repeat)
+            target = TARGETS.get(name, "<= 300 ms warm at 5,000")
+            report(f"staff_{name}_{partners}", ms, "ms", target=f"{target}; {statements} SQL statements, "
+                   f"{size_bytes / 1024:.0f} KB")
+        partner = app.test_client()
+        partner.post("/login", data={"email": respondent, "password": PASSWORD})
+        section_ms, statements, _ = _timed(partner, section_url, 15)
+        bare_ms, _, _ = _timed(partner, "/bare", 15)
+        report(f"section_get_{partners}", section_ms, "ms", ("bare route", bare_ms),
+               f"<= 8x; {statements} SQL statements (<= 10)")
+        with app.app_context():
+            engine = db.engine
+        save_ms, statements = _saves(partner, engine, section_url + "/autosave", question.id, value)
+        report(f"section_post_{partners}", save_ms, "ms", target=f"{statements} SQL statements (<= 8)")
