@@ -158,7 +158,21 @@ class YesNo(QuestionType):
     choices_from = YES_NO_SCORES
     can_be_unknown = True
     xlsform_names = ("acknowledge",)
-    synonyms = ("yes/no", "y/n", "oui/non", "si/no", "sim/nao", "boolean")
+    synonyms = (
+        "yes/no",
+        "y/n",
+        "oui/non",
+        "si/no",
+        "sim/nao",
+        "boolean",
+        "sí/no",
+        "sí o no",
+        "booleano",
+        "verdadero/falso",
+        "sim/não",
+        "sim ou não",
+        "verdadeiro/falso",
+    )
     values = ("yes", "no")
 
     def read(self, value: Any, question: Any = None) -> str:
@@ -191,6 +205,15 @@ class SingleChoice(QuestionType):
         "choix unique",
         "seleccion unica",
         "escolha unica",
+        "selección única",
+        "opción única",
+        "opción simple",
+        "lista desplegable",
+        "desplegable",
+        "escolha única",
+        "opção única",
+        "seleção única",
+        "lista suspensa",
     )
 
     def read(self, value: Any, question: Any = None) -> str:
@@ -219,6 +242,14 @@ class MultiChoice(QuestionType):
         "choix multiple",
         "seleccion multiple",
         "multipla escolha",
+        "opción múltiple",
+        "selección múltiple",
+        "casillas de verificación",
+        "múltipla escolha",
+        "escolha múltipla",
+        "seleção múltipla",
+        "opções múltiplas",
+        "caixas de seleção",
     )
 
     def read(self, value: Any, question: Any = None) -> list[str]:
@@ -287,7 +318,22 @@ class Number(QuestionType):
     compares_as_number = True
     xlsform_type = "decimal"
     xlsform_names = ("decimal", "integer")
-    synonyms = ("number", "numeric", "integer", "decimal", "count", "nombre", "numero", "entier")
+    synonyms = (
+        "number",
+        "numeric",
+        "integer",
+        "decimal",
+        "count",
+        "nombre",
+        "numero",
+        "entier",
+        "número",
+        "numérico",
+        "entero",
+        "cantidad",
+        "inteiro",
+        "quantidade",
+    )
     hint = "a number"
 
     def read(self, value: Any, question: Any = None) -> float | int:
@@ -315,7 +361,23 @@ class Money(Number):
     name = "money"
     default_minutes = 3.0
     xlsform_names = ()
-    synonyms = ("currency", "amount", "money", "montant", "monto", "valor", "usd", "eur", "gbp")
+    synonyms = (
+        "currency",
+        "amount",
+        "money",
+        "montant",
+        "monto",
+        "valor",
+        "usd",
+        "eur",
+        "gbp",
+        "moneda",
+        "importe",
+        "moeda",
+        "montante",
+        "quantia",
+        "valor monetário",
+    )
     hint = "an amount"
 
     def read(self, value: Any, question: Any = None) -> float | int:
@@ -332,7 +394,7 @@ class Percent(Number):
     name = "percent"
     default_minutes = 1.5
     xlsform_names = ()
-    synonyms = ("percentage", "percent", "%", "pourcentage", "porcentaje", "porcentagem")
+    synonyms = ("percentage", "percent", "%", "pourcentage", "porcentaje", "porcentagem", "por ciento", "percentual")
     hint = "0 to 100"
 
     def read(self, value: Any, question: Any = None) -> float | int:
@@ -380,7 +442,7 @@ class Date(QuestionType):
     default_minutes = 1.5
     xlsform_type = "date"
     xlsform_names = ("date",)
-    synonyms = ("date", "fecha", "data")
+    synonyms = ("date", "fecha", "data", "fecha (dd/mm/aaaa)", "data (dd/mm/aaaa)")
     hint = "YYYY-MM-DD"
 
     def read(self, value: Any, question: Any = None) -> str:
@@ -402,7 +464,19 @@ class ShortText(QuestionType):
     name = "short_text"
     default_minutes = 5.0
     xlsform_names = ("text",)
-    synonyms = ("text", "short text", "texte", "texto", "string", "name")
+    synonyms = (
+        "text",
+        "short text",
+        "texte",
+        "texto",
+        "string",
+        "name",
+        "texto corto",
+        "texto breve",
+        "respuesta corta",
+        "texto curto",
+        "resposta curta",
+    )
     max_length = 500
 
     def read(self, value: Any, question: Any = None) -> str:
@@ -426,6 +500,12 @@ class LongText(ShortText):
         "texto livre",
         "paragraph",
         "essay",
+        "texto largo",
+        "párrafo",
+        "respuesta abierta",
+        "texto longo",
+        "parágrafo",
+        "resposta aberta",
     )
     max_length = 20_000
 
@@ -435,7 +515,19 @@ class Email(ShortText):
 
     name = "email"
     default_minutes = 0.5
-    synonyms = ("email", "e-mail", "email address", "courriel", "correo electronico", "correo", "e-mail address")
+    synonyms = (
+        "email",
+        "e-mail",
+        "email address",
+        "courriel",
+        "correo electronico",
+        "correo",
+        "e-mail address",
+        "correo electrónico",
+        "correio eletrónico",
+        "correio eletrônico",
+        "endereço de e-mail",
+    )
     hint = "name@example.org"
     xlsform_names = ()
     max_length = 254
@@ -460,7 +552,21 @@ class Document(QuestionType):
     is_document = True
     xlsform_type = "file"
     xlsform_names = ("file", "image")
-    synonyms = ("document", "upload", "file", "attachment", "fichier", "archivo", "arquivo", "documento")
+    synonyms = (
+        "document",
+        "upload",
+        "file",
+        "attachment",
+        "fichier",
+        "archivo",
+        "arquivo",
+        "documento",
+        "adjunto",
+        "archivo adjunto",
+        "subir archivo",
+        "anexo",
+        "carregar arquivo",
+    )
     hint = "upload documents on the website"
 
     def sample(self, question: Any, level: float, rng: random.Random) -> Any:

@@ -217,3 +217,41 @@ def test_what_cannot_be_understood_is_still_refused(shipped_library):
     with pytest.raises(TemplateError) as caught:
         imported(data, shipped_library)
     assert "not a valid XLSForm" in str(caught.value) and "nobody" in str(caught.value)
+
+
+# --- type words in Spanish and Portuguese ---------------------------------------------------------------------------
+
+SPANISH = [
+    ["Pregunta", "Tipo de respuesta"],
+    ["¿Está registrada la organización?", "Sí/No"],
+    ["Describa su misión", "Texto largo"],
+    ["Número de empleados", "Número"],
+    ["Presupuesto anual", "Moneda"],
+    ["Parte del presupuesto de donantes", "Porcentaje"],
+    ["Fecha de constitución", "Fecha"],
+    ["Fuentes de financiación", "Opción múltiple"],
+    ["Estatutos firmados", "Documento"],
+    ["Contacto", "Correo electrónico"],
+]
+PORTUGUESE = [
+    ["Pergunta", "Tipo de resposta"],
+    ["A organização está registada?", "Sim/Não"],
+    ["Descreva a sua missão", "Texto longo"],
+    ["Número de funcionários", "Número"],
+    ["Orçamento anual", "Moeda"],
+    ["Parte do orçamento de doadores", "Porcentagem"],
+    ["Data de constituição", "Data"],
+    ["Fontes de financiamento", "Múltipla escolha"],
+    ["Estatutos assinados", "Documento"],
+    ["Contacto", "Correio eletrónico"],
+]
+TYPES_IN_ORDER = ["yes_no", "long_text", "number", "money", "percent", "date", "multi_choice", "document", "email"]
+
+
+@pytest.mark.parametrize("rows", [SPANISH, PORTUGUESE], ids=["es", "pt"])
+def test_type_words_in_spanish_and_portuguese(rows, shipped_library):
+    options = "Opciones" if rows is SPANISH else "Opções"
+    rows = [[*row, options if number == 0 else ("A; B; C" if number == 7 else "")] for number, row in enumerate(rows)]
+    result = imported(workbook({"Hoja": rows}), shipped_library, name="plantilla.xlsx")
+    read = [q["type"] for section in result.definition["sections"] for q in section["questions"]]
+    assert read == TYPES_IN_ORDER, result.warnings
