@@ -379,3 +379,25 @@ def _second_cycle(session: Session, library: Library, admin: User) -> None:
     uploads = current_app.config.get("DDQ_UPLOADS") if has_app_context() else None
     prefill(session, again, Path(uploads) if uploads else None)
     ops.change_status(session, again, "sent", admin)
+    _capacity_grew(session, again, library, partner.users[0])
+    # the yearly joint review of this partnership is due in ten days, so that `ddq tick` announces it
+    from .store.reviews import start_review
+
+    start_review(session, partnership, dt.date.today() + dt.timedelta(days=10), admin)
+
+
+#: Where the funder's capacity grew between its two cycles (the demo's trend).
+_GREW_IN = ("people", "delivery_mel")
+
+
+def _capacity_grew(session: Session, assessment: Assessment, library: Library, respondent: User) -> None:
+    """The funder's capacity rose since the first cycle: its answers in two domains are updated to the top level,
+    so that the change since the previous cycle shows. Answers with documents and the rest stay as carried over."""
+    rng = random.Random("second cycle")
+    questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    for answer in list(assessment.answers):
+        question = questionnaire.question(answer.question_id)
+        if question.domain not in _GREW_IN or not question.scored or answer.evidence_files or answer.value is None:
+            continue
+        value = type_of(question).sample(question, 4.0, rng)
+        ops.save_answer(session, assessment, question.id, value, active_seconds=rng.randint(10, 60), actor=respondent)

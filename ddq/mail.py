@@ -4,6 +4,9 @@ Code that causes a message calls `queue` inside its own transaction (it only flu
 that transaction is committed and `deliver_outbox` runs: right after the request in the web application (as a
 background job when DDQ_REDIS_URL is set, see ddq.jobs), and on every `ddq tick`. Without an SMTP server the
 message is written to the log at INFO and marked `logged`.
+
+Each person's preferences apply here: reminders they muted are not written, and a person who chose a daily digest
+has every message but invitations and password links held for `send_digests` (run by `ddq tick`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+import sqlalchemy as sa
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
@@ -42,8 +46,12 @@ def queue(
 
     The subject is rendered in the same language when it is a callable taking no argument (e.g. a lambda calling
     gettext). Returns False when the message exists already (same dedupe key). Inside a request, the message is
-    delivered once the request has committed.
+    delivered once the request has committed. False too when the recipient muted this kind of message.
     """
+    preference = None if kind in outbox.IMMEDIATE_KINDS else outbox.preference_for(db.session, recipient)
+    if preference is not None and preference.mute_reminders and kind in outbox.MUTABLE_KINDS:
+        return False
+    held = preference is not None and preference.digest
     with force_locale(language):
         text = render_template(f"mail/{template}.txt", lang=language, **context)
         try:
@@ -60,10 +68,47 @@ def queue(
         subject=str(title or ""),
         text=text,
         html=html,
+        held=held,
     )
-    if written and has_request_context():
+    if written and not held and has_request_context():
         g.setdefault("ddq_outbox_written", []).append(dedupe_key)
     return written
+
+
+def send_digests(today: dt.date) -> int:
+    """Gather each person's held messages into one digest for `today` (flush only); return how many were written.
+
+    The digest's key names the person and the day, so a second run the same day writes nothing; messages held
+    after that wait for the next day's digest.
+    """
+    from .store.models import User
+
+    written = 0
+    for recipient, messages in outbox.held_by_recipient(db.session).items():
+        person = db.session.scalar(sa.select(User).where(User.email == recipient))
+        count = len(messages)
+        language = person.language if person is not None else messages[0].language
+        if queue(
+            dedupe_key=f"digest:{recipient}:{today.isoformat()}",
+            recipient=recipient,
+            kind="digest",
+            language=language,
+            template="digest",
+            subject=lambda count=count: _digest_subject(count, today),
+            name=person.name if person is not None else recipient,
+            messages=messages,
+            day=today,
+        ):
+            outbox.mark_digested(db.session, messages)
+            written += 1
+    return written
+
+
+def _digest_subject(count: int, day: dt.date) -> str:
+    from flask_babel import ngettext
+
+    return ngettext("Your ddq digest of %(date)s: %(num)d message", "Your ddq digest of %(date)s: %(num)d messages",
+                    count, date=day.isoformat())
 
 
 def build(message: outbox.OutboxMessage) -> EmailMessage:

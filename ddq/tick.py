@@ -3,6 +3,9 @@
 - a reminder 7, 3 and 1 days before an open request's due date, and a notice once it is overdue, to each of the
   partner's respondents in their own language;
 - a notice for every evidence document that expires within 30 days;
+- the next joint review of every running partnership scheduled (yearly by default), and a "joint review due" notice
+  to both sides two weeks before it is due;
+- once a day, each digest: the messages held for a person who chose a daily digest, in one message;
 - then the outbox is delivered (messages that waited for a mail server included).
 
 Each message has a dedupe key naming what it is about (request, due date, stage, person), so a second run the
@@ -19,14 +22,18 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from . import notices
 from .core.schedule import EXPIRY_NOTICE_DAYS, reminder_stage
 from .extensions import db
-from .mail import Delivery, deliver_outbox, queue
+from .mail import Delivery, deliver_outbox, queue, send_digests
 from .store import operations as ops
+from .store import reviews
 from .store.models import Answer, Assessment, EvidenceFile, Organisation, User
 
 #: Requests still waiting for the partner's answers.
 OPEN = ("sent", "in_progress", "changes_requested")
+#: Both sides hear of a joint review this many days before it is due.
+REVIEW_NOTICE_DAYS = 14
 
 
 @dataclass
@@ -34,12 +41,17 @@ class TickResult:
     reminders: int = 0
     overdue: int = 0
     expiring: int = 0
+    reviews_scheduled: int = 0
+    reviews_due: int = 0
+    digests: int = 0
     delivery: Delivery = field(default_factory=Delivery)
 
     def describe(self) -> str:
         d = self.delivery
         return (
             f"{self.reminders} reminders, {self.overdue} overdue notices, {self.expiring} expiring documents queued; "
+            f"{self.reviews_scheduled} joint reviews scheduled, {self.reviews_due} review-due notices, "
+            f"{self.digests} digests queued; "
             f"{d.sent} sent, {d.logged} written to the log (no SMTP server), {d.failed} to retry"
         )
 
@@ -52,6 +64,8 @@ def tick(today: dt.date | None = None, *, deliver: bool = True) -> TickResult:
     with current_app.test_request_context("/", base_url=base):  # links built with url_for point to DDQ_BASE_URL
         _reminders(today, result)
         _expiring_documents(today, result)
+        _joint_reviews(today, result)
+        result.digests = send_digests(today)  # last, so that it holds everything written above
     db.session.commit()
     if deliver:
         result.delivery = deliver_outbox()
@@ -62,7 +76,13 @@ def tick_job() -> dict[str, int]:
     """The tick as a background job (the worker's schedule)."""
     result = tick()
     current_app.logger.info("tick: %s", result.describe())
-    return {"reminders": result.reminders, "overdue": result.overdue, "expiring": result.expiring}
+    return {
+        "reminders": result.reminders,
+        "overdue": result.overdue,
+        "expiring": result.expiring,
+        "reviews_due": result.reviews_due,
+        "digests": result.digests,
+    }
 
 
 def _respondents(organisation_id: int) -> list[User]:
@@ -157,3 +177,10 @@ def _expiring_documents(today: dt.date, result: TickResult) -> None:
                 link=link,
             )
             result.expiring += int(written)
+
+
+def _joint_reviews(today: dt.date, result: TickResult) -> None:
+    """Schedule each running partnership's next review; tell both sides of those due within two weeks."""
+    result.reviews_scheduled = reviews.schedule_reviews(db.session, today)
+    for review in reviews.due_reviews(db.session, today + dt.timedelta(days=REVIEW_NOTICE_DAYS)):
+        result.reviews_due += notices.review_due(review)

@@ -16,7 +16,7 @@ def runner(app):
 def test_check_prints_the_counts_and_exits_0(runner):
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "3 questionnaires, 194 questions, 88 bank items, 11 domains, 3 tiers: all valid" in result.output
+    assert "4 questionnaires, 201 questions, 88 bank items, 11 domains, 3 tiers: all valid" in result.output
     assert "partner-capacity v2026.1 (partner_self): 88 questions in 11 sections" in result.output
     assert "light     23 items, 2 documents, 22-23 min" in result.output
 

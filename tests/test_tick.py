@@ -118,12 +118,14 @@ def test_the_outbox_command_lists_recipient_kind_language_status_and_attempts(de
     result = demo.test_cli_runner().invoke(main, ["outbox", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert len(rows) == 3
+    assert len(rows) == 6  # and the joint review due in the demo, to the funder's respondent and two staff
     assert {"recipient", "kind", "language", "status", "attempts"} <= rows[0].keys()
     assert {(r["kind"], r["language"], r["status"], r["attempts"]) for r in rows} == {
         ("reminder", "en", "logged", 1),
         ("overdue", "es", "logged", 1),
         ("document_expiring", "pt", "logged", 1),
+        ("review_due", "pt", "logged", 1),
+        ("review_due", "en", "logged", 1),
     }
     table = demo.test_cli_runner().invoke(main, ["outbox"]).output
     assert "respondent1@partner1.example.org" in table and "reminder" in table

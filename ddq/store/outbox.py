@@ -9,6 +9,10 @@ when no mail server is configured (its text is written to the log instead). A de
 `queued` with its next attempt further away each time (exponential backoff); after MAX_ATTEMPTS it is `failed`,
 still listed and sent again by `retry`. A sender that dies while holding a claim loses nothing: the lease runs
 out and the message is claimed again.
+
+A person who chose a daily digest gets their messages `held` instead: `ddq tick` gathers them once a day into one
+digest message and marks them `digested`. A person may also mute reminders: those are then not written at all.
+Invitations and password links are never held nor muted.
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ..extensions import db
 from .models import utcnow
 
-STATUSES = ("queued", "sending", "sent", "logged", "failed")
+STATUSES = ("queued", "sending", "sent", "logged", "failed", "held", "digested")
+#: Messages a person may mute (reminders of every kind); and those that always leave at once, digest or not.
+MUTABLE_KINDS = frozenset({"reminder", "overdue", "document_expiring", "review_due"})
+IMMEDIATE_KINDS = frozenset({"invitation", "password_reset", "digest"})
 #: Attempts before a message is marked failed (about a day and a half of retries with the backoff below).
 MAX_ATTEMPTS = 10
 #: The first retry waits this long; each further one twice as long as the one before, up to BACKOFF_CAP.
@@ -44,7 +51,7 @@ class OutboxMessage(db.Model):
     #: One logical message: writing a second message with the same key does nothing.
     dedupe_key: Mapped[str] = mapped_column(sa.String(200))
     recipient: Mapped[str] = mapped_column(sa.String(254))
-    #: invitation, password_reset, reminder, overdue, document_expiring …
+    #: invitation, password_reset, reminder, overdue, document_expiring, digest …
     kind: Mapped[str] = mapped_column(sa.String(40))
     language: Mapped[str] = mapped_column(sa.String(5))
     subject: Mapped[str] = mapped_column(sa.String(300))
@@ -58,6 +65,57 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
+class MailPreference(db.Model):
+    """How one person wants their messages: at once or in a daily digest, and with or without reminders."""
+
+    __tablename__ = "mail_preferences"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    #: True: every message but invitations and password links waits for one digest a day.
+    digest: Mapped[bool] = mapped_column(default=False)
+    #: True: no reminders, overdue notices, expiring-document or review-due notices.
+    mute_reminders: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+def preference_for(session: Session, recipient: str) -> MailPreference | None:
+    """The preferences of the person with this address, if they set any."""
+    from .models import User
+
+    return session.scalar(
+        sa.select(MailPreference).join(User, User.id == MailPreference.user_id).where(User.email == recipient.lower())
+    )
+
+
+def set_preference(session: Session, user_id: int, *, digest: bool, mute_reminders: bool) -> MailPreference:
+    preference = session.get(MailPreference, user_id)
+    if preference is None:
+        preference = MailPreference(user_id=user_id)
+        session.add(preference)
+    preference.digest, preference.mute_reminders = digest, mute_reminders
+    session.flush()
+    return preference
+
+
+def held_by_recipient(session: Session) -> dict[str, list[OutboxMessage]]:
+    """Messages waiting for their recipient's digest, oldest first, by recipient."""
+    held: dict[str, list[OutboxMessage]] = {}
+    for message in session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.status == "held").order_by(OutboxMessage.id)
+    ):
+        held.setdefault(message.recipient, []).append(message)
+    return held
+
+
+def mark_digested(session: Session, messages: list[OutboxMessage]) -> None:
+    """The messages left inside a digest: delivered with it."""
+    now = utcnow()
+    for message in messages:
+        message.status = "digested"
+        message.sent_at = now
+    session.flush()
+
+
 def queue_message(
     session: Session,
     *,
@@ -68,10 +126,12 @@ def queue_message(
     subject: str,
     text: str,
     html: str | None = None,
+    held: bool = False,
 ) -> bool:
     """Write a message to the outbox (flush only); False when a message with this key exists already.
 
-    One INSERT … ON CONFLICT DO NOTHING, so that two runs at the same moment cannot both write it.
+    One INSERT … ON CONFLICT DO NOTHING, so that two runs at the same moment cannot both write it. A `held` message
+    waits for its recipient's daily digest.
     """
     values = {
         "dedupe_key": dedupe_key[:200],
@@ -81,7 +141,7 @@ def queue_message(
         "subject": subject[:300],
         "text_body": text,
         "html_body": html,
-        "status": "queued",
+        "status": "held" if held else "queued",
         "attempts": 0,
         "next_attempt_at": utcnow(),
         "created_at": utcnow(),

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from ..core.workflow import EDITABLE
 from ..extensions import db
-from ..store.models import Assessment, EvidenceFile, Organisation, User
+from ..store.models import Assessment, EvidenceFile, Organisation, Partnership, User
 
 STAFF_ROLES = frozenset({"admin", "staff"})
 PARTNER_ROLES = frozenset({"partner_respondent", "partner_viewer"})
@@ -105,3 +105,25 @@ def organisation_for(organisation_id: int) -> Organisation:
     if organisation is None:
         abort(404)
     return organisation
+
+
+def can_see_partnership(user: User, partnership: Partnership) -> bool:
+    """A partnership's joint review and capacity over time: staff, and the partner's own people."""
+    return is_staff(user) or user.organisation_id == partnership.partner_id
+
+
+def can_answer_review(user: User, partnership: Partnership) -> bool:
+    """Answer one side of a joint review: staff for the institute, the partner's respondents for the partner."""
+    return is_staff(user) or (user.role == "partner_respondent" and user.organisation_id == partnership.partner_id)
+
+
+def partnership_for(
+    partnership_id: int, check: Callable[[User, Partnership], bool] = can_see_partnership
+) -> Partnership:
+    """The partnership if the current user passes `check`; 404 when it does not exist, 403 when not allowed."""
+    partnership = db.session.get(Partnership, partnership_id)
+    if partnership is None:
+        abort(404)
+    if not check(current_user, partnership):
+        abort(403)
+    return partnership

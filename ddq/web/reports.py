@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import notices
 from ..extensions import db
 from ..library import current_library
 from ..reporting.context import capacity_report_context, reciprocal_report_context
@@ -134,7 +135,8 @@ def action_plan(assessment_id: int):
         else:
             ops.replace_action_plan(db.session, assessment, rows, current_user)
             if request.form.get("publish"):
-                publishing.publish(db.session, assessment, current_user, library)
+                published = publishing.publish(db.session, assessment, current_user, library)
+                notices.report_published(assessment, published.version)
             flash(
                 _("Report published to the partner.") if request.form.get("publish") else _("Action plan saved."),
                 "success",

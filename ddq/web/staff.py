@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from .. import mail
+from .. import mail, notices
 from ..core.anonymity import MIN_RESPONDENTS, may_show
 from ..core.burden import estimate, suggest_tier
 from ..core.definitions import Scope
@@ -380,6 +380,10 @@ def decide(assessment_id: int):
     except ops.StoreError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.review", assessment_id=assessment.id))
+    if decision == "changes_requested":
+        notices.changes_requested(assessment)
+    elif assessment.direction == "host_disclosure":
+        notices.disclosure_updated(assessment)
     flash(
         _("Changes requested: the partner can edit again.") if decision == "changes_requested" else _("Accepted."),
         "success",

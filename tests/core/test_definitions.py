@@ -59,7 +59,12 @@ MINIMAL = """\
 def test_the_shipped_library_is_valid(library_copy):
     library, problems = check_library(library_copy)
     assert problems == []
-    assert set(library.questionnaires) == {"partner-capacity", "host-disclosure", "partner-feedback"}
+    assert set(library.questionnaires) == {
+        "partner-capacity",
+        "host-disclosure",
+        "partner-feedback",
+        "partnership-health",
+    }
 
 
 def test_a_minimal_questionnaire_is_valid(library_copy):

@@ -31,7 +31,8 @@ from ddq.store.models import (
     SectionTime,
     User,
 )
-from ddq.store.outbox import OutboxMessage
+from ddq.store.outbox import MailPreference, OutboxMessage
+from ddq.store.reviews import PartnershipReview, ReviewAnswer
 from tests.conftest import _config, reset_postgres
 
 
@@ -131,8 +132,23 @@ def fill_every_table():
                 created_at=now,
                 sent_at=now,
             ),
+            MailPreference(user_id=user.id, digest=True, mute_reminders=True, updated_at=now),
         ]
     )
+    review = PartnershipReview(
+        partnership_id=assessment.partnership_id,
+        due_on=now.date(),
+        cycle_months=12,
+        decision="adjust_terms",
+        reasons="Capacity rose in finance",
+        decided_at=now,
+        decided_by_id=user.id,
+        agreed_tier="light",
+        agreed_cycle_months=36,
+        agreed_terms="Fewer checks in finance",
+        answers=[ReviewAnswer(side="partner", question_id="fairness", value="agree", answered_by_id=user.id)],
+    )
+    db.session.add(review)
     db.session.commit()
 
 
