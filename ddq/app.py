@@ -37,13 +37,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
     from .store import models, outbox  # noqa: F401 - registers the tables with the metadata
+    from .store import reviews as _reviews  # noqa: F401
     from .web import guards
 
     guards.register(app)  # before the blueprints: their routes use its `id` converter
-    from .web import auth, burden, errors, i18n, imports, reports, respond, staff, unit_of_work, views
+    from .web import auth, burden, errors, i18n, imports, reports, respond, reviews, staff, unit_of_work, views
 
     babel.init_app(app, locale_selector=i18n.display_language)
-    for blueprint in (views.bp, auth.bp, i18n.bp, respond.bp, staff.bp, reports.bp, imports.bp, burden.bp):
+    blueprints = (views.bp, auth.bp, i18n.bp, respond.bp, staff.bp, reports.bp, imports.bp, burden.bp)
+    for blueprint in (*blueprints, reviews.bp, reviews.messages_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     unit_of_work.register(app)

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import notices
 from ..core.ledger import ledger
 from ..extensions import db
 from ..reporting.export import to_csv
@@ -86,5 +87,6 @@ def respond_to_comment(assessment_id: int):
         assessment.burden_response = text[:4000]
         assessment.burden_response_at = utcnow()
         ops.log(db.session, "burden.response", assessment, current_user)
+        notices.response_published(assessment)
         flash(_("Response published to the partner."), "success")
     return redirect(url_for("burden.partner", partner_id=assessment.respondent_id))

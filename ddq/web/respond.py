@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
+from .. import notices
 from ..core.burden import estimate
 from ..core.definitions import Questionnaire
 from ..extensions import db
@@ -335,6 +336,7 @@ def submit(assessment_id: int):
     if comment:
         assessment.burden_comment = comment[:4000]
     ops.change_status(db.session, assessment, "submitted", current_user)
+    notices.submitted(assessment)
     flash(_("Submitted. Thank you: the institute will review your answers and send you the results."), "success")
     return redirect(url_for("respond.assessment", assessment_id=assessment.id))
 
@@ -351,6 +353,8 @@ def assign(assessment_id: int):
     if user_id and (colleague is None or colleague.organisation_id != assessment.respondent_id):
         abort(400)
     ops.assign_section(db.session, assessment, section_id, colleague, current_user)
+    if colleague is not None and colleague.id != current_user.id:
+        notices.section_assigned(assessment, section_id, colleague, current_user)
     flash(_("Section assignment saved."), "success")
     return redirect(url_for("respond.assessment", assessment_id=assessment.id))
 

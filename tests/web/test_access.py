@@ -67,6 +67,11 @@ RULES = {
         {"response": "Done"},
         STAFF_ONLY,
     ),
+    "reviews.review": ("GET", "/partnerships/{a_partnership}/review", {}, PARTNER_A_AND_STAFF),
+    "reviews.start": ("POST", "/partnerships/{a_partnership}/review/start", {}, STAFF_ONLY),
+    "reviews.answer": ("POST", "/partnerships/{a_partnership}/review/answers", {}, PARTNER_A_AND_STAFF),
+    "reviews.decide": ("POST", "/partnerships/{a_partnership}/review/decision", {}, STAFF_ONLY),
+    "messages.preferences": ("GET", "/account/messages", {}, SIGNED_IN),
 }
 
 
