@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     unit_of_work.register(app)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
+    from .web import look
+
+    look.register(app)
     from .web import health
 
     health.register(app)

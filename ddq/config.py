@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -31,6 +32,14 @@ def cookie_policy(base_url: str, *, force_secure: bool = False) -> dict[str, obj
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
     }
+
+
+def accent_colour(value: str) -> str:
+    """A colour as #rgb or #rrggbb; anything else is refused, naming the setting."""
+    text = value.strip()
+    if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", text):
+        raise ValueError(f"DDQ_ACCENT: {value!r} is not a colour written as #rrggbb or #rgb")
+    return text
 
 
 #: Limits on imported workbooks; unset ones keep the defaults of ddq.importers.intake.ImportLimits:
@@ -94,6 +103,10 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "RATELIMIT_STORAGE_URI": os.environ.get("DDQ_RATELIMIT_STORAGE")
         or os.environ.get("DDQ_REDIS_URL")
         or "memory://",
+        # The institute's look on every page: its name, a logo (png, svg or jpg file) and an accent colour.
+        "DDQ_INSTITUTE_NAME": os.environ.get("DDQ_INSTITUTE_NAME", "ddq"),
+        "DDQ_LOGO": os.environ.get("DDQ_LOGO", ""),
+        "DDQ_ACCENT": accent_colour(os.environ.get("DDQ_ACCENT", "#0b5cad")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

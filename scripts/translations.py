@@ -1,6 +1,7 @@
 """Extract the interface's texts and write the catalogues: `python scripts/translations.py` (make translations).
 
-The French texts live in scripts/fr.py; a text without a translation shows in English.
+The French texts live in scripts/fr.py; a text without a translation shows in English. A text with plural forms
+is looked up by its singular and translated by a pair: (singular, plural).
 """
 
 from __future__ import annotations
@@ -47,7 +48,14 @@ def main() -> int:
     catalog.project, catalog.version = "ddq", "1"
     missing = []
     for message in catalog:
-        if message.id:
+        if isinstance(message.id, tuple):  # plural forms: FR maps the singular to (singular, plural) in French
+            forms = FR.get(message.id[0])
+            forms = tuple(forms) if isinstance(forms, tuple) else ("", "")
+            # French has a third form in the catalogue (large round numbers), written like the plural
+            message.string = forms + (forms[-1],) * (catalog.num_plurals - len(forms))
+            if not all(message.string):
+                missing.append(message.id[0])
+        elif message.id:
             message.string = FR.get(message.id, "")
             if not message.string:
                 missing.append(message.id)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
@@ -26,6 +27,7 @@ from ..store.queries import (
     answers_by_question,
     carried_ids,
     given_values,
+    is_answered,
     progress,
     published_disclosure,
     scope_of,
@@ -187,9 +189,11 @@ def section(assessment_id: int, section_id: str):
     values = given_values(answers)
     shown = {question.id for question in visible_questions(current, questionnaire, scope, values)}
     files = _files_by_question(assessment)
+    on_page = {question.id for question in applicable}
     for question_id, answer in answers.items():
-        if answer.draft is not None and question_id not in problems:
+        if answer.draft is not None and question_id in on_page and question_id not in problems:
             problems[question_id] = _("This answer was saved as a draft: please check it.")
+    problems = {question_id: problem for question_id, problem in problems.items() if question_id in on_page}
     return render_template(
         "respond/section.html",
         assessment=assessment,
@@ -207,8 +211,70 @@ def section(assessment_id: int, section_id: str):
         conditions={q.id: json.dumps(q.show_if.as_data()) for q in applicable if q.show_if is not None},
         known_values=json.dumps({key: value for key, value in values.items() if value is not None}),
         next_section=_next_section(assessment, questionnaire, current.id),
+        where=_where(assessment, questionnaire, current.id),
         lang=display_language(),
     )
+
+
+@bp.post("/a/<id:assessment_id>/s/<section_id>/autosave")
+@login_required
+def autosave(assessment_id: int, section_id: str):
+    """The section form saved in the background while the person types: the same draft rules as "Save draft".
+
+    Answers someone else changed since the page was shown are not overwritten: they come back in `conflicts`, and
+    saving the page then shows both answers to choose from. Files are sent only with the page's own save.
+    """
+    assessment = access.assessment_for(assessment_id)
+    questionnaire = _questionnaire(assessment)
+    current = next((s for s in questionnaire.sections if s.id == section_id), None)
+    scope = scope_of(assessment)
+    if current is None or not current.applies_to.matches(scope):
+        abort(404)
+    if not access.can_answer(current_user, assessment):
+        return jsonify(error=_("These answers cannot be changed at the moment.")), 403
+    applicable = [question for question in current.questions if question.applies_to.matches(scope)]
+    problems, conflicts = _save_section(
+        assessment, current.id, applicable, make_section_form(applicable)(), with_files=False
+    )
+    answers = answers_by_question(assessment)
+    present = set(request.form.getlist("present"))
+    saved = [question.id for question in applicable if question.id in present and question.id not in conflicts]
+    return jsonify(
+        saved=True,
+        versions={qid: answers[qid].version for qid in saved if qid in answers},
+        bases={qid: ops.content_fingerprint(ops.answer_content(answers.get(qid))) for qid in saved},
+        problems=problems,
+        conflicts=[
+            {
+                "question": qid,
+                "text": questionnaire.question(qid).text.get(display_language()),
+                "by": _theirs(answers[qid])["by"],
+            }
+            for qid in conflicts
+        ],
+    )
+
+
+def section_state(row: dict) -> str:
+    """A section's state for the menu: done, check (drafts to fix), started or empty."""
+    if row["drafts"]:
+        return "check"
+    if row["answered"] >= row["total"]:
+        return "done"
+    return "started" if row["answered"] else "empty"
+
+
+def _where(assessment: Assessment, questionnaire: Questionnaire, section_id: str) -> dict:
+    """Where the person is: the section's position, every section with its state, answers given overall."""
+    rows = progress(assessment, questionnaire)
+    ids = [row["section"].id for row in rows]
+    return {
+        "position": ids.index(section_id) + 1 if section_id in ids else None,
+        "count": len(rows),
+        "sections": [{**row, "state": section_state(row)} for row in rows],
+        "answered": sum(row["answered"] for row in rows),
+        "total": sum(row["total"] for row in rows),
+    }
 
 
 def _next_section(assessment: Assessment, questionnaire: Questionnaire, section_id: str) -> str | None:
@@ -240,7 +306,7 @@ def _base_version(question_id: str) -> int | None:
 
 
 def _save_section(
-    assessment: Assessment, section_id: str, questions: list, form
+    assessment: Assessment, section_id: str, questions: list, form, *, with_files: bool = True
 ) -> tuple[dict[str, str], dict[str, tuple]]:
     """Save every answer on the page, valid or not, and the files.
 
@@ -272,7 +338,7 @@ def _save_section(
         except ops.StaleAnswer as stale:
             conflicts[question.id] = stale.content
             problem = None
-        upload = form[f"file_{question.id}"].data if f"file_{question.id}" in form else None
+        upload = form[f"file_{question.id}"].data if with_files and f"file_{question.id}" in form else None
         if isinstance(upload, FileStorage) and upload.filename:
             try:
                 stored = store_upload(upload)
@@ -312,6 +378,36 @@ def _files_by_question(assessment: Assessment) -> dict[str, list[EvidenceFile]]:
     return files
 
 
+@bp.get("/a/<id:assessment_id>/review")
+@login_required
+def review(assessment_id: int):
+    """Before submitting: every question still empty or to check, section by section, and what submitting means."""
+    assessment = access.assessment_for(assessment_id)
+    questionnaire = _questionnaire(assessment)
+    answers = answers_by_question(assessment)
+    scope = scope_of(assessment)
+    values = given_values(answers)
+    sections = []
+    for row in progress(assessment, questionnaire):
+        shown = visible_questions(row["section"], questionnaire, scope, values)
+        empty = [question for question in shown if not is_answered(answers.get(question.id))]
+        if empty or row["drafts"]:
+            sections.append({**row, "empty": empty})
+    total = sum(row["total"] for row in progress(assessment, questionnaire))
+    return render_template(
+        "respond/review.html",
+        assessment=assessment,
+        questionnaire=questionnaire,
+        sections=sections,
+        total=total,
+        empty=sum(len(row["empty"]) for row in sections),
+        missing=sum(len(row["missing_required"]) for row in sections),
+        drafts=sum(len(row["drafts"]) for row in sections),
+        can_answer=access.can_answer(current_user, assessment),
+        lang=display_language(),
+    )
+
+
 @bp.post("/a/<id:assessment_id>/submit")
 @login_required
 def submit(assessment_id: int):
@@ -321,14 +417,14 @@ def submit(assessment_id: int):
     drafts = [(row["section"], q) for row in rows for q in row["drafts"]]
     if missing or drafts:
         flash(
-            _(
-                "Not submitted yet: %(missing)d required answers are missing and %(drafts)d need checking.",
-                missing=len(missing),
-                drafts=len(drafts),
-            ),
+            _("Not submitted yet:")
+            + " "
+            + ngettext("%(num)d required answer is missing", "%(num)d required answers are missing", len(missing))
+            + ", "
+            + ngettext("%(num)d answer needs checking.", "%(num)d answers need checking.", len(drafts)),
             "error",
         )
-        return redirect(url_for("respond.assessment", assessment_id=assessment.id, incomplete=1))
+        return redirect(url_for("respond.review", assessment_id=assessment.id))
     rating = request.form.get("burden_rating", "")
     if rating in {"1", "2", "3", "4", "5", "6", "7"}:
         assessment.burden_rating = int(rating)

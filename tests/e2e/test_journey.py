@@ -133,7 +133,7 @@ def test_partner_and_staff_complete_the_loop(live_server, chromium):
     partner.open(f"/a/{assessment_id}/s/people")
     partner.page.fill("#q_staff_count", "6")
     partner.click("button[name=save]")
-    partner.open(f"/a/{assessment_id}")
+    partner.open(f"/a/{assessment_id}/review")
     partner.click("form[action$='/submit'] button")
     assert _status(app, assessment_id) == "submitted"
     assert _answer(app, assessment_id, "legal_registration") == ("yes", 1)  # document supplied: E1
@@ -156,7 +156,7 @@ def test_partner_and_staff_complete_the_loop(live_server, chromium):
     partner.page.click("#wrap-governing_body summary")  # comments fold away until wanted
     partner.page.fill("#comment_governing_body", "It met twice in 2026.")
     partner.click("button[name=save]")
-    partner.open(f"/a/{assessment_id}")
+    partner.open(f"/a/{assessment_id}/review")
     partner.click("form[action$='/submit'] button")
     staff.open(f"/staff/assessments/{assessment_id}")
     staff.click("button[value=accepted]")
@@ -176,7 +176,7 @@ def test_partner_and_staff_complete_the_loop(live_server, chromium):
     staff.open(f"/a/{disclosure_id}/s/financial_stability")
     staff.page.fill("#q_overhead_policy", "Partners keep 15% overheads on their share of every budget.")
     staff.click("button[name=save]")
-    staff.open(f"/a/{disclosure_id}")
+    staff.open(f"/a/{disclosure_id}/review")
     staff.click("form[action$='/submit'] button")
     staff.click("button[value=accepted]")
     assert _status(app, disclosure_id) == "accepted"

@@ -111,6 +111,7 @@
   window.ddqConditions = { evaluate: evaluate, shows: shows, liveValues: liveValues };
 
   // --- active time: seconds with input or focus in the last 30 s, page visible ---
+  // Returns a function that starts the count again (after a save in the background has sent it).
   function trackActiveTime(form) {
     var field = form.querySelector(".active-seconds"), last = 0, seconds = 0;
     ["input", "change", "keydown", "click", "focusin", "scroll"].forEach(function (event) {
@@ -119,15 +120,96 @@
     setInterval(function () {
       if (document.visibilityState === "visible" && Date.now() - last < 30000) { seconds += 1; field.value = seconds; }
     }, 1000);
+    return function () { seconds = 0; field.value = 0; };
   }
 
-  // --- never lose typing: warn before leaving with unsaved changes ---
-  function guardUnsaved(form) {
-    var dirty = false;
-    form.addEventListener("input", function () { dirty = true; });
-    form.addEventListener("change", function () { dirty = true; });
-    form.addEventListener("submit", function () { dirty = false; });
-    window.addEventListener("beforeunload", function (event) { if (dirty) { event.preventDefault(); event.returnValue = ""; } });
+  // --- never lose typing: warn before leaving with changes not saved yet ---
+  function guardUnsaved(form, state) {
+    form.addEventListener("input", function () { state.dirty = true; });
+    form.addEventListener("change", function () { state.dirty = true; });
+    form.addEventListener("submit", function () { state.dirty = false; state.submitting = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (state.dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
+
+  // --- autosave: the form posted in the background a moment after typing stops, with its CSRF token and the
+  // version of each answer the page showed, so that the server never overwrites someone else's newer answer.
+  // Files go only with the page's own save; a question whose conflict is not resolved yet is left out.
+  function autosave(form, state, resetTime) {
+    var status = form.querySelector(".autosave-status");
+    if (!status || !window.fetch || !window.FormData) return;
+    var url = status.getAttribute("data-url"), timer = null, busy = false, again = false;
+    function text(name, values) {
+      var t = status.getAttribute("data-" + name) || "";
+      Object.keys(values || {}).forEach(function (key) { t = t.split("{" + key + "}").join(values[key]); });
+      return t;
+    }
+    function say(kind, message) {
+      status.hidden = false;
+      status.className = "autosave-status autosave-" + kind;
+      status.textContent = message;
+    }
+    function payload() {
+      var data = new FormData(form), keep = [];
+      Array.from(data.keys()).forEach(function (key) { if (key.indexOf("file_") === 0) data.delete(key); });
+      data.getAll("present").forEach(function (id) {
+        var conflict = form.querySelector("#conflict-" + id);
+        if (!conflict || conflict.querySelector("input[type=radio]:checked")) keep.push(id);
+      });
+      data.delete("present");
+      keep.forEach(function (id) { data.append("present", id); });
+      return data;
+    }
+    function field(name) { return form.querySelector("input[type=hidden][name='" + name + "']"); }
+    function save() {
+      if (state.submitting) return;
+      if (busy) { again = true; return; }
+      if (navigator.onLine === false) { say("offline", text("offline")); return; }
+      busy = true; state.pending = false;
+      say("saving", text("saving"));
+      fetch(url, { method: "POST", body: payload(), credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          if (!response.ok || (response.headers.get("Content-Type") || "").indexOf("json") < 0) throw new Error("failed");
+          return response.json();
+        })
+        .then(function (result) {
+          Object.keys(result.versions || {}).forEach(function (id) {
+            var version = field("version_" + id), base = field("base_" + id);
+            if (version) version.value = result.versions[id];
+            if (base && result.bases && result.bases[id] !== undefined) base.value = result.bases[id];
+          });
+          resetTime();
+          var time = new Date().toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+          if (result.conflicts && result.conflicts.length) {
+            say("conflict", result.conflicts.map(function (c) {
+              return text("conflict", { name: c.by || text("someone"), question: c.text });
+            }).join(" "));
+          } else {
+            say("saved", text("saved", { time: time }));
+            if (!state.pending) state.dirty = false;
+          }
+        })
+        .catch(function () {
+          state.pending = true;
+          say(navigator.onLine === false ? "offline" : "failed", text(navigator.onLine === false ? "offline" : "failed"));
+        })
+        .then(function () {
+          busy = false;
+          if (again) { again = false; save(); }
+        });
+    }
+    function schedule(event) {
+      var target = event.target;
+      if (target && (target.type === "file" || (target.name || "").indexOf("resolve_") === 0)) return;
+      state.pending = true;
+      clearTimeout(timer);
+      timer = setTimeout(save, 1500);
+    }
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", schedule);
+    window.addEventListener("online", function () { if (state.pending) save(); });
+    window.addEventListener("offline", function () { if (state.pending) say("offline", text("offline")); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -135,8 +217,10 @@
       form.addEventListener("change", function () { applySkipLogic(form); });
       form.addEventListener("input", function () { applySkipLogic(form); });
       applySkipLogic(form);
-      trackActiveTime(form);
-      guardUnsaved(form);
+      var state = { dirty: false, pending: false, submitting: false };
+      var resetTime = trackActiveTime(form);
+      guardUnsaved(form, state);
+      autosave(form, state, resetTime);
     });
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
