@@ -160,6 +160,9 @@ def test_an_institute_that_answers_all_its_form_shows_is_at_parity(shipped_libra
     assert all(row.parity == 1.0 for row in result.domains)
     governance = next(row for row in result.domains if row.domain == "governance")
     assert governance.hidden_on_host_side == 1  # registration_number, which the partner saw and the institute did not
+    # the institute works without sub-partners: its form hid both follow-ups the partner was asked
+    procurement = next(row for row in result.domains if row.domain == "procurement_downstream")
+    assert procurement.hidden_on_host_side == 2
 
 
 def test_questions_the_partner_never_saw_are_not_counted_as_asked(shipped_library):
@@ -223,3 +226,14 @@ def test_both_sides_are_scored_over_the_same_questions(shipped_library):
     )
     assert row.compared_items == len([q for _, q in capacity.applicable(light) if q.domain == "governance"])
     assert row.host_full_score is not None
+
+
+def test_no_host_figures_where_the_institute_has_no_scorecard_row(parts):
+    from ddq.core.scoring import Scorecard
+
+    _library, capacity, disclosure, host_answers = parts
+    empty = Scorecard(questionnaire_id=disclosure.id, items=(), domains=(), gates=())
+    result = reciprocity(
+        capacity, LIGHT_RESEARCH, disclosure, host_answers, domains=["governance"], host_scorecard=empty
+    )
+    assert (result.domains[0].host_score, result.domains[0].host_full_score) == (None, None)

@@ -216,6 +216,9 @@ def test_multi_choice_scores_its_highest_selection(shipped_library):
         ([2, 2], 0, "significant"),  # 6 / 2 = 3 on 1..4: (3 - 1) / 0.75 = 2.67 -> third band
         ([3, 3], 0, "moderate"),  # 4 / 2 = 2: (2 - 1) / 0.75 = 1.33 -> second band
         ([1, 4], 1, "significant"),  # key at risk 4: 8 + 1 = 9 / 2 = 4.5 on 1..6: 3.5 / 1.25 = 2.8
+        # a key item at risk 1 earns 1 point, not 2 x 1: 1 + 3 = 4 / 2 = 2 on 1..6: 1 / 1.25 = 0.8 -> low
+        # (2 points would give 2.5: 1.2 -> moderate)
+        ([4, 2], 1, "low"),
     ],
 )
 def test_hact_banding(scores, keys, band):
@@ -380,6 +383,10 @@ def _domain(domain, band, lowest_key=None):
         (["low", "low"], {"a": 1, "b": 1}, {"b": 1.0}, "significant"),
         # a key item at 2 does not cap
         (["low", "low"], {"a": 1, "b": 1}, {"b": 2.0}, "low"),
+        # a domain the weights do not name weighs 1: (2 x 1 + 1 x 3) / 3 = 1.67 -> significant
+        (["moderate", "high"], {"a": 2}, {}, "significant"),
+        # every domain weighed 0: no overall band
+        (["low", "high"], {"a": 0, "b": 0}, {}, None),
     ],
 )
 def test_overall_band_follows_the_profile_and_the_cap(bands, weights, lowest_keys, expected):
@@ -402,3 +409,92 @@ def test_confidence_counts_gates_and_document_requests(probe):
     hidden = {**checked_gate, "g1": AnswerInput(None, not_applicable=True)}
     card = score_assessment(questionnaire, answers(**hidden), domains=library.domains.values())
     assert card.domain("governance").confidence == pytest.approx(1 / 4)
+
+
+# --- what the figures carry beyond the score (each assertion kills a mutant `make mutation` found alive) ----------
+
+DOCS = """\
+id: docs
+version: "1"
+direction: partner_self
+title: Documents and gates
+purpose: Confidence and gate results.
+visible_to: The test.
+sections:
+  - id: governance
+    title: Governance
+    questions:
+      - {id: d1, type: short_text, domain: governance, text: Registration number?, evidence: The certificate.}
+      - {id: d2, type: maturity, domain: governance, text: Board?, anchors: [none, some, written, reviewed]}
+      - {id: d3, type: yes_no, domain: governance, text: Registered?, gate: true}
+      - {id: d4, type: short_text, domain: governance, text: Anything else?}
+      - {id: d5, type: maturity, domain: governance, text: Audit?, allow_na: true, anchors: [a, b, c, d]}
+  - id: people
+    title: People
+    questions:
+      - {id: p1, type: yes_no, domain: people, text: Contracts for all?, gate: true, allow_unknown: true}
+      - {id: p2, type: short_text, domain: people, text: Head count?}
+"""
+
+
+@pytest.fixture
+def docs(library_copy):
+    (library_copy / "docs.yaml").write_text(DOCS, encoding="utf-8")
+    library = load_library(library_copy)
+    return library, library.questionnaire("docs")
+
+
+def test_confidence_counts_an_unscored_document_request_not_an_unanswered_gate(docs):
+    library, questionnaire = docs
+    given = answers(d1=AnswerInput("RC-1", evidence_level=2), d2=3, d5=AnswerInput(None, True, evidence_level=2))
+    card = score_assessment(questionnaire, given, domains=library.domains.values())
+    assert card.questionnaire_id == "docs"
+    # needing evidence: d1 (a document is asked, E2), d2 (scored, E0), d3 (a gate, not answered): 1 of 3;
+    # d4 asks no document and d5 is N/A: neither counts
+    assert card.domain("governance").confidence == pytest.approx(1 / 3)
+    items = {item.question_id: item for item in card.items}
+    assert (items["d1"].status, items["d1"].evidence_level) == ("not_scored", 2)
+    assert (items["d3"].status, items["d3"].evidence_level) == ("gate", 0)
+    assert (items["d5"].status, items["d5"].evidence_level) == ("not_applicable", 2)
+    # a domain of gates and unscored questions only has no domain score at all; its gate is still reported
+    assert [domain.domain for domain in card.domains] == ["governance"]
+    assert card.domain("governance").key_items == 0 and card.domain("governance").scored_items == 1
+
+
+def test_gate_results_carry_question_domain_and_answer(docs):
+    library, questionnaire = docs
+    given = answers(d3="no", p1="unknown", d5=AnswerInput(None, True, evidence_level=1))
+    card = score_assessment(questionnaire, given, domains=library.domains.values())
+    assert [(g.question_id, g.domain, g.passed, g.value) for g in card.gates] == [
+        ("d3", "governance", False, "no"),
+        ("p1", "people", None, "unknown"),  # "not yet known" neither passes nor flags
+    ]
+    blank = score_assessment(questionnaire, answers(d3="", p1="yes"), domains=library.domains.values())
+    assert [(g.question_id, g.domain, g.passed, g.value) for g in blank.gates] == [
+        ("d3", "governance", None, None),
+        ("p1", "people", True, "yes"),
+    ]
+    assert {item.question_id: item.status for item in card.items}["p1"] == "gate"
+    # the unknown evidence level of an item without an answer is E0
+    assert {item.question_id: item.evidence_level for item in blank.items}["d2"] == 0
+
+
+def test_a_key_item_at_1_caps_even_a_low_band():
+    from ddq.core.scoring import ItemScore, domain_score
+
+    # a key item at 1 beside eight items at 4: HACT (2 x 4 + 8) / 9 = 1.78 on 1..4.44 (width 0.86) -> low;
+    # the score is (2 + 32) / 10 = 3.4, yet the band is capped at significant and the domain is a priority
+    ones = [ItemScore(f"q{i}", "d", "scored", 1.0, False, 4.0) for i in range(8)]
+    items = (ItemScore("k", "d", "scored", 2.0, True, 1.0), *ones)
+    assert hact_band(items) == "low"
+    domain = domain_score("d", items, early_stage=False)
+    assert (domain.score, domain.band, domain.capped, domain.standing) == (3.4, "significant", True, "priority")
+    assert (domain.key_items, domain.lowest_key_score) == (1, 1.0)
+
+
+def test_adequate_from_3_exactly_with_a_key_item_at_2(probe):
+    library, questionnaire = probe
+    card = score_assessment(questionnaire, answers(g1="yes", s1=2, s3="yes", s4=4), domains=library.domains.values())
+    # (2 x 2 + 4 + 4) / 4 = 3.0: not below the strength line, but the key item is at 2 -> adequate
+    assert card.domain("safeguarding").score == 3.0
+    assert card.domain("safeguarding").standing == "adequate"
