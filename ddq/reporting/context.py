@@ -265,7 +265,8 @@ def capacity_report_context(report: CapacityFacts, library: Library, language: s
             for item in assessment.action_items
         ]
     else:
-        actions = actions_from_suggestions(suggest_actions(questionnaire, card), questionnaire, library, language)
+        suggestions = suggest_actions(questionnaire, card, assessment.answers)
+        actions = actions_from_suggestions(suggestions, questionnaire, library, language)
     return capacity_context(
         questionnaire=questionnaire,
         scorecard=card,

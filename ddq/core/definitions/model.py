@@ -116,6 +116,8 @@ class Choice:
     score: float | None = None
     #: For gate questions: whether this choice passes the gate.
     passes: bool = False
+    #: The step the action plan suggests to someone who gave this answer (choices read from `choices`).
+    next_step: Text | None = None
 
 
 @dataclass(frozen=True)

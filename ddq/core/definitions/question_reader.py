@@ -210,7 +210,7 @@ def _choices(raw: LinedDict, kind: str, sink: ProblemSink, question_id: str) -> 
     entries = read_entries(raw, "choices", sink, question_id)
     choices: list[Choice] = []
     for entry in entries:
-        check_keys(entry, {"value", "label", "score", "pass"}, sink, "choice", question_id)
+        check_keys(entry, {"value", "label", "score", "pass", "next_step"}, sink, "choice", question_id)
         value = entry.get("value")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -223,10 +223,10 @@ def _choices(raw: LinedDict, kind: str, sink: ProblemSink, question_id: str) -> 
             continue
         label = read_text(entry, "label", sink, question_id)
         passes = read_boolean(entry, "pass", sink, question_id)
+        step = read_text(entry, "next_step", sink, question_id, required=False)
         if label is not None:
-            choices.append(
-                Choice(value, label, read_score(entry, "score", entry.line_of("score"), sink, question_id), passes)
-            )
+            score = read_score(entry, "score", entry.line_of("score"), sink, question_id)
+            choices.append(Choice(value, label, score, passes, step))
     return tuple(choices) if choices else None
 
 

@@ -95,6 +95,8 @@ def _choice_to_data(choice: Choice) -> dict[str, Any]:
         data["score"] = choice.score
     if choice.passes:
         data["pass"] = True
+    if choice.next_step is not None:
+        data["next_step"] = choice.next_step.to_data()
     return data
 
 
