@@ -76,7 +76,9 @@ serve: $(STAMP) $(MO) postgres redis
 
 # Mutation testing of the scoring and reciprocity rules against tests/core ([tool.mutmut] in pyproject.toml).
 # Slow, so not part of `make test`; one worker, the machine is shared. Lists the mutants that survived.
+# mutants/ starts afresh: mutmut keeps its copy of every other module as it was at the last run.
 mutation: $(STAMP)
+	rm -rf mutants
 	$(BIN)/mutmut run --max-children 1
 	$(BIN)/mutmut results
 
