@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup
 
 from .app import create_app
 from .core.burden import estimate
-from .core.definitions import Library, Scope, check_library
+from .core.definitions import Library, Problem, Scope, check_library
 from .core.vocabulary import PARTNER_ROLES
 
 
@@ -29,9 +29,11 @@ def _library_root(path: Path, default: Path) -> Path:
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings (a text missing a language) as problems.")
+def check_command(paths: tuple[Path, ...], strict: bool) -> None:
     """Check questionnaire definitions; print every problem (exit 1) or a summary (exit 0). Without paths: the
-    definitions folder with the imported templates beside it (DDQ_IMPORTED)."""
+    definitions folder with the imported templates beside it (DDQ_IMPORTED). A text missing one of the languages
+    is a warning, and a problem with --strict."""
     from .library import imported_files, imported_folder
 
     default = Path(current_app.config["DDQ_QUESTIONNAIRES"])
@@ -45,9 +47,16 @@ def check_command(paths: tuple[Path, ...]) -> None:
             groups[root].append(path)
     failed = False
     for root, files in groups.items():
-        library, problems = check_library(root, files)
+        warnings: list[Problem] = []
+        library, problems = check_library(root, files, warnings)
+        if strict:
+            problems, warnings = sorted([*problems, *warnings]), []
         for problem in problems:
             click.echo(str(problem), err=True)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if warnings:
+            click.echo(f"{len(warnings)} warning(s) in {root} (an error with --strict)", err=True)
         if problems:
             failed = True
             click.echo(f"{len(problems)} problem(s) in {root}", err=True)

@@ -32,6 +32,32 @@ def test_check_a_broken_file_prints_file_line_and_exits_1(runner, library_copy):
     assert "1 problem(s)" in result.output
 
 
+def test_the_shipped_questionnaires_pass_check_strict(runner):
+    result = runner.invoke(main, ["check", "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output and "all valid" in result.output
+
+
+def test_check_warns_of_a_missing_language_and_strict_makes_it_an_error(runner, library_copy):
+    path = library_copy / "partner-feedback.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    title = lines.index("title:")
+    portuguese = next(number for number in range(title, len(lines)) if lines[number].startswith("  pt: "))
+    del lines[portuguese]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    where = f"partner-feedback.yaml:{title + 1}: 'title' has no pt translation"
+
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.output and where in result.output
+    assert "1 warning(s)" in result.output and "all valid" in result.output
+
+    strict = runner.invoke(main, ["check", "--strict", str(path)])
+    assert strict.exit_code == 1
+    assert where in strict.output and "warning:" not in strict.output
+    assert "1 problem(s)" in strict.output and "all valid" not in strict.output
+
+
 def test_check_reports_a_missing_path(runner, tmp_path):
     result = runner.invoke(main, ["check", str(tmp_path / "nowhere.yaml")])
     assert result.exit_code == 1 and "no such file or folder" in result.output

@@ -34,7 +34,6 @@ from .models import (
     User,
     utcnow,
 )
-from .ratings import record_rating
 
 
 class StoreError(ValueError):
@@ -283,7 +282,7 @@ def save_answer(
     answer.answered_at = utcnow()
     answer.active_seconds += max(0, int(active_seconds))
     answer.version = (answer.version or 0) + 1
-    record_rating(session, answer, question, normalised, actor)  # flushes
+    session.flush()
     return answer
 
 
@@ -444,7 +443,6 @@ def save_draft_answer(
         if written == 1:
             for key, changed in {**changes, "version": seen + 1}.items():
                 set_committed_value(answer, key, changed)
-            record_rating(session, answer, question, value, actor)
             return problem
     raise StaleAnswer(answer, content)
 

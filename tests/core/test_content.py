@@ -152,3 +152,52 @@ def test_partner_feedback_follows_the_methodology(shipped_library):
 
 def test_bank_items_carry_a_validity(shipped_library):
     assert all(item.validity_months for item in shipped_library.bank.values())
+
+
+def _texts(library):
+    """Every text a partner or staff member reads, with where it is: (place, Text)."""
+    for domain in library.domains.values():
+        yield f"domain {domain.id} title", domain.title
+        yield f"domain {domain.id} description", domain.description
+    for tier in library.tiers.values():
+        yield f"tier {tier.id} title", tier.title
+        yield f"tier {tier.id} when", tier.when
+    for profile in library.profiles:
+        yield f"profile {profile.id} title", profile.title
+    questions = [("bank", item) for item in library.bank.values()]
+    for questionnaire in library.questionnaires.values():
+        for name in ("title", "purpose", "visible_to"):
+            yield f"{questionnaire.id} {name}", getattr(questionnaire, name)
+        for section in questionnaire.sections:
+            yield f"{questionnaire.id} section {section.id} title", section.title
+            if section.purpose is not None:
+                yield f"{questionnaire.id} section {section.id} purpose", section.purpose
+            questions += [(questionnaire.id, question) for question in section.questions]
+    for where, question in questions:
+        yield f"{where} {question.id} text", question.text
+        for name in ("help", "evidence"):
+            if getattr(question, name) is not None:
+                yield f"{where} {question.id} {name}", getattr(question, name)
+        for choice in question.choices:
+            yield f"{where} {question.id} choice {choice.value}", choice.label
+
+
+def test_every_shipped_text_is_in_french_spanish_and_portuguese(shipped_library):
+    missing = [
+        f"{place}: {language}"
+        for place, text in _texts(shipped_library)
+        for language in ("fr", "es", "pt")
+        if not text.has(language)
+    ]
+    assert missing == []
+
+
+def test_no_shipped_sentence_is_left_in_english(shipped_library):
+    """A text of several words that reads the same as the English was copied, not translated."""
+    copied = [
+        f"{place}: {language}"
+        for place, text in _texts(shipped_library)
+        for language in ("fr", "es", "pt")
+        if len(text.get().split()) >= 4 and text.get(language) == text.get()
+    ]
+    assert copied == []

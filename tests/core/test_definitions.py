@@ -383,3 +383,75 @@ def test_mirrors_must_be_scored_alike(library_copy):
                                  "{use: bank_reconciliation, mirror: bank_reconciliation}"), encoding="utf-8")
     found = problems_in(library_copy, "host-disclosure.yaml")
     assert any("mirror 'bank_reconciliation' has key True where this one has False" in p.message for p in found)
+
+
+TRANSLATED_HEADER = """\
+id: probe
+version: "1"
+direction: partner_self
+title: {en: Probe, fr: Sonde, es: Sonda, pt: Sonda}
+purpose: {en: Checks one rule., fr: Vérifie une règle., es: Comprueba una regla., pt: Verifica uma regra.}
+visible_to: {en: The test., fr: Le test., es: La prueba., pt: O teste.}
+sections:
+  - id: main
+    title: {en: Main, fr: Principale, es: Principal, pt: Principal}
+    questions:
+"""
+
+
+def warnings_in(library, name="probe.yaml"):
+    warnings = []
+    _, problems = check_library(library, warnings=warnings)
+    return [p for p in problems if p.file.endswith(name)], [w for w in warnings if w.file.endswith(name)]
+
+
+def test_a_text_missing_a_language_is_a_warning_naming_its_line_and_the_languages(library_copy):
+    write(
+        library_copy,
+        """\
+        - id: q1
+          type: single_choice
+          domain: governance
+          text: {en: Registered?, fr: Enregistrée ?, es: ¿Registrada?, pt: Registada?}
+          help: Only in English.
+          allow_na: true
+          why_na: A note for authors, in English only.
+          choices:
+            - {value: a, label: {en: A, fr: A, es: A, pt: A}}
+            - {value: b, label: {en: B, fr: B, es: B}}
+        """,
+        header=TRANSLATED_HEADER,
+    )
+    problems, warnings = warnings_in(library_copy)
+    assert problems == []
+    assert [(w.line, w.question, w.message) for w in warnings] == [
+        (15, "q1", "'help' has no fr, es, pt translation"),
+        (20, "q1", "'label' has no pt translation"),
+    ]
+    assert "probe" in load_library(library_copy).questionnaires  # a warning does not stop the library being used
+
+
+def test_a_fully_translated_questionnaire_has_no_warnings(library_copy):
+    write(
+        library_copy,
+        """\
+        - id: q1
+          type: yes_no
+          domain: governance
+          text: {en: Registered?, fr: Enregistrée ?, es: ¿Registrada?, pt: Registada?}
+        """,
+        header=TRANSLATED_HEADER,
+    )
+    assert warnings_in(library_copy) == ([], [])
+
+
+def test_an_english_only_questionnaire_warns_on_every_text(library_copy):
+    write(library_copy, MINIMAL)
+    _, warnings = warnings_in(library_copy)
+    assert {(w.line, w.message) for w in warnings} == {
+        (4, "'title' has no fr, es, pt translation"),
+        (5, "'purpose' has no fr, es, pt translation"),
+        (6, "'visible_to' has no fr, es, pt translation"),
+        (9, "'title' has no fr, es, pt translation"),
+        (14, "'text' has no fr, es, pt translation"),
+    }

@@ -38,14 +38,20 @@ class DefinitionError(ValueError):
 
 
 class ProblemSink:
-    """Collects problems for one file."""
+    """Collects problems for one file, and warnings when a list is given for them (else they are dropped)."""
 
-    def __init__(self, file: str, sink: list[Problem]):
+    def __init__(self, file: str, sink: list[Problem], warnings: list[Problem] | None = None):
         self.file = file
         self.sink = sink
+        self.warnings = warnings
 
     def add(self, line: int, message: str, question: str | None = None) -> None:
         self.sink.append(Problem(self.file, line, message, question))
+
+    def warn(self, line: int, message: str, question: str | None = None) -> None:
+        """Something to fix that does not stop the definitions being used (an error under `ddq check --strict`)."""
+        if self.warnings is not None:
+            self.warnings.append(Problem(self.file, line, message, question))
 
 
 
@@ -115,9 +121,18 @@ def check_keys(
 
 
 def read_text(
-    raw: LinedDict, key: str, sink: ProblemSink, question: str | None = None, required: bool = True
+    raw: LinedDict,
+    key: str,
+    sink: ProblemSink,
+    question: str | None = None,
+    required: bool = True,
+    translated: bool = True,
 ) -> Text | None:
-    """Read a text given as a string (English) or as a mapping of language codes to texts."""
+    """Read a text given as a string (English) or as a mapping of language codes to texts.
+
+    A `translated` text (what partners and staff read) missing one of the languages is warned about; notes for
+    authors (`translated=False`) may stay in English.
+    """
     value = raw.get(key)
     line = raw.line_of(key)
     if value is None:
@@ -140,6 +155,9 @@ def read_text(
     if DEFAULT_LANGUAGE not in translations:
         sink.add(line, f"{key!r} has no English text (the 'en' key is required)", question)
         return None
+    missing = [language for language in LANGUAGES if language not in translations]
+    if translated and missing:
+        sink.warn(line, f"{key!r} has no {', '.join(missing)} translation", question)
     return Text.of(**translations)
 
 

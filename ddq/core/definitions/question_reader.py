@@ -288,8 +288,9 @@ def _question_usage(raw: LinedDict, sink: ProblemSink, context: Context, content
         gate_rule=gate_rule,
         allow_na=read_boolean(raw, "allow_na", sink, question_id, default=content.allow_na),
         allow_unknown=read_boolean(raw, "allow_unknown", sink, question_id, default=content.allow_unknown),
-        why_na=read_text(raw, "why_na", sink, question_id, required=False) or content.why_na,
-        why_unknown=read_text(raw, "why_unknown", sink, question_id, required=False) or content.why_unknown,
+        why_na=read_text(raw, "why_na", sink, question_id, required=False, translated=False) or content.why_na,
+        why_unknown=read_text(raw, "why_unknown", sink, question_id, required=False, translated=False)
+        or content.why_unknown,
         show_if=show_if,
         applies_to=read_applicability(raw, sink, context, question_id),
         minutes=read_number(raw, "minutes", sink, question_id) if "minutes" in raw else content.minutes,

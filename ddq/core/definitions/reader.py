@@ -49,15 +49,22 @@ def load_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> Li
     return library
 
 
-def check_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> tuple[Library, list[Problem]]:
-    """Read a definitions folder and return what could be built together with every problem found."""
+def check_library(
+    root: str | Path, extra_files: Iterable[str | Path] = (), warnings: list[Problem] | None = None
+) -> tuple[Library, list[Problem]]:
+    """Read a definitions folder and return what could be built together with every problem found.
+
+    Warnings (a text missing one of the languages) do not stop the library being used; they are appended to
+    `warnings` when a list is given.
+    """
     root = Path(root)
+    found: list[Problem] = []
     problems: list[Problem] = []
-    domains = _read_domains(root / "domains.yaml", problems)
-    tiers = _read_tiers(root / "tiers.yaml", problems)
+    domains = _read_domains(root / "domains.yaml", problems, found)
+    tiers = _read_tiers(root / "tiers.yaml", problems, found)
     context = Context(domains=domains, tiers=tiers, bank={})
     for path in sorted((root / BANK_FOLDER).glob("*.yaml")):
-        _read_bank(path, context, problems)
+        _read_bank(path, context, problems, found)
     files = [path for path in sorted(root.glob("*.yaml")) if path.name not in LIBRARY_FILES]
     for extra in extra_files:
         extra = Path(extra)
@@ -68,7 +75,7 @@ def check_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> t
         raw = read_file(path, problems)
         if raw is None:
             continue
-        questionnaire = build_questionnaire(raw, ProblemSink(display_path(path), problems), context)
+        questionnaire = build_questionnaire(raw, ProblemSink(display_path(path), problems, found), context)
         if questionnaire is None:
             continue
         if questionnaire.id in questionnaires:
@@ -79,8 +86,12 @@ def check_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> t
             continue
         questionnaires[questionnaire.id] = questionnaire
     _check_mirrors(questionnaires, problems)
-    profiles = _read_profiles(root / "profiles.yaml", context, problems) if (root / "profiles.yaml").exists() else ()
+    profiles = (
+        _read_profiles(root / "profiles.yaml", context, problems, found) if (root / "profiles.yaml").exists() else ()
+    )
     library = Library(domains=domains, tiers=tiers, bank=context.bank, questionnaires=questionnaires, profiles=profiles)
+    if warnings is not None:
+        warnings.extend(sorted(set(found)))
     return library, sorted(set(problems))
 
 
@@ -97,9 +108,9 @@ def questionnaire_from_data(data: Mapping[str, Any]) -> Questionnaire:
 # --- domains, tiers, bank -------------------------------------------------------------------------
 
 
-def _read_domains(path: Path, problems: list[Problem]) -> dict[str, Domain]:
+def _read_domains(path: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Domain]:
     raw = read_file(path, problems)
-    sink = ProblemSink(display_path(path), problems)
+    sink = ProblemSink(display_path(path), problems, warnings)
     domains: dict[str, Domain] = {}
     if raw is None:
         return domains
@@ -123,9 +134,9 @@ def _read_domains(path: Path, problems: list[Problem]) -> dict[str, Domain]:
     return domains
 
 
-def _read_tiers(path: Path, problems: list[Problem]) -> dict[str, Tier]:
+def _read_tiers(path: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Tier]:
     raw = read_file(path, problems)
-    sink = ProblemSink(display_path(path), problems)
+    sink = ProblemSink(display_path(path), problems, warnings)
     tiers: dict[str, Tier] = {}
     if raw is None:
         return tiers
@@ -150,11 +161,13 @@ def _read_tiers(path: Path, problems: list[Problem]) -> dict[str, Tier]:
     return tiers
 
 
-def _read_profiles(path: Path, context: Context, problems: list[Problem]) -> tuple[Profile, ...]:
+def _read_profiles(
+    path: Path, context: Context, problems: list[Problem], warnings: list[Problem]
+) -> tuple[Profile, ...]:
     raw = read_file(path, problems)
     if raw is None:
         return ()
-    sink = ProblemSink(display_path(path), problems)
+    sink = ProblemSink(display_path(path), problems, warnings)
     check_keys(raw, {"profiles"}, sink, "file")
     profiles = []
     for entry in read_entries(raw, "profiles", sink):
@@ -179,11 +192,11 @@ def _read_profiles(path: Path, context: Context, problems: list[Problem]) -> tup
     return tuple(profiles)
 
 
-def _read_bank(path: Path, context: Context, problems: list[Problem]) -> None:
+def _read_bank(path: Path, context: Context, problems: list[Problem], warnings: list[Problem]) -> None:
     raw = read_file(path, problems)
     if raw is None:
         return
-    sink = ProblemSink(display_path(path), problems)
+    sink = ProblemSink(display_path(path), problems, warnings)
     check_keys(raw, {"items"}, sink, "bank file")
     assert context.bank is not None
     for entry in read_entries(raw, "items", sink):
