@@ -417,9 +417,11 @@ def bench_ledger() -> None:
 
 
 def bench_messages() -> None:
+    from bench.cycle import bench_tick
     from bench.messages import bench_messages as run
 
     run()
+    bench_tick()
 
 
 def bench_staff() -> None:

@@ -48,6 +48,8 @@ def queue(
     gettext). Returns False when the message exists already (same dedupe key). Inside a request, the message is
     delivered once the request has committed. False too when the recipient muted this kind of message.
     """
+    if outbox.exists(db.session, dedupe_key):
+        return False  # written before (a second tick): nothing to render
     preference = None if kind in outbox.IMMEDIATE_KINDS else outbox.preference_for(db.session, recipient)
     if preference is not None and preference.mute_reminders and kind in outbox.MUTABLE_KINDS:
         return False

@@ -159,6 +159,12 @@ def queue_message(
     return written is not None
 
 
+def exists(session: Session, dedupe_key: str) -> bool:
+    """Whether the message with this key was written already."""
+    found = session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key[:200]))
+    return found is not None
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """The wait before the next attempt, after `attempts` failed ones: 1, 2, 4 … minutes, at most BACKOFF_CAP."""
     return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
