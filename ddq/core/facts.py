@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .consensus import Rating
 from .definitions import Questionnaire, Scope, canonical_json
 from .scoring import AnswerInput, Stage
 
@@ -81,6 +82,8 @@ class AssessmentFacts:
     active_seconds: int = 0
     #: The domain weights of the overall figure, frozen when the report was published (None: from the library).
     profile: Mapping[str, float] | None = None
+    #: Each person's latest rating of the scored items (ddq.core.consensus), where people rated them.
+    ratings: tuple[Rating, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,7 @@ def report_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> Re
 
 def assessment_to_data(assessment: AssessmentFacts) -> dict[str, Any]:
     scope, stage = assessment.scope, assessment.stage
-    return {
+    data = {
         "id": assessment.id,
         "direction": assessment.direction,
         "questionnaire": assessment.questionnaire_key,
@@ -237,6 +240,10 @@ def assessment_to_data(assessment: AssessmentFacts) -> dict[str, Any]:
         "active_seconds": assessment.active_seconds,
         "profile": dict(assessment.profile) if assessment.profile is not None else None,
     }
+    if assessment.ratings:  # only where people rated: earlier snapshots keep their fingerprint
+        people = {person: n for n, person in enumerate(dict.fromkeys(r.person for r in assessment.ratings), start=1)}
+        data["ratings"] = [[r.question_id, people[r.person], r.rater, r.value] for r in assessment.ratings]
+    return data
 
 
 def assessment_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> AssessmentFacts:
@@ -264,4 +271,5 @@ def assessment_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -
         ),
         active_seconds=data["active_seconds"],
         profile=data["profile"],
+        ratings=tuple(Rating(*row) for row in data.get("ratings", ())),
     )

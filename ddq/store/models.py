@@ -264,6 +264,23 @@ class Answer(db.Model):
     review_comments: Mapped[list[ReviewComment]] = relationship(back_populates="answer", order_by="ReviewComment.id")
 
 
+class AnswerRating(db.Model):
+    """One person's latest rating of a scored item: the answer stays the organisation's one answer, and this keeps
+    what each colleague stored, so that the spread of their ratings can be shown (ddq.core.consensus)."""
+
+    __tablename__ = "answer_ratings"
+    __table_args__ = (sa.UniqueConstraint("answer_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The valid value the person stored, in its canonical form (see ddq.core.questions).
+    value: Mapped[Any] = mapped_column(JSONType)
+    rated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
 class EvidenceFile(db.Model):
     """An uploaded document, stored outside the web root under a generated name."""
 

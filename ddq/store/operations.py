@@ -34,6 +34,7 @@ from .models import (
     User,
     utcnow,
 )
+from .ratings import record_rating
 
 
 class StoreError(ValueError):
@@ -282,7 +283,7 @@ def save_answer(
     answer.answered_at = utcnow()
     answer.active_seconds += max(0, int(active_seconds))
     answer.version = (answer.version or 0) + 1
-    session.flush()
+    record_rating(session, answer, question, normalised, actor)  # flushes
     return answer
 
 
@@ -443,6 +444,7 @@ def save_draft_answer(
         if written == 1:
             for key, changed in {**changes, "version": seen + 1}.items():
                 set_committed_value(answer, key, changed)
+            record_rating(session, answer, question, value, actor)
             return problem
     raise StaleAnswer(answer, content)
 

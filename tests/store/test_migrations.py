@@ -22,6 +22,7 @@ from ddq.extensions import db
 from ddq.store.models import (
     ActionItem,
     Answer,
+    AnswerRating,
     Assessment,
     EvidenceFile,
     Invitation,
@@ -92,6 +93,10 @@ def fill_every_table():
     answer = db.session.scalars(sa.select(Answer).where(Answer.assessment_id == assessment.id)).first()
     user = db.session.scalars(sa.select(User).where(User.organisation_id == assessment.respondent_id)).first()
     now = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
+    rated = sa.select(AnswerRating.answer_id).where(AnswerRating.user_id == user.id)
+    unrated = db.session.scalars(
+        sa.select(Answer).where(Answer.assessment_id == assessment.id, Answer.id.not_in(rated)).order_by(Answer.id)
+    ).first()
     db.session.add_all(
         [
             ActionItem(assessment_id=assessment.id, position=1, domain="finance", priority="high", action="Audit"),
@@ -133,6 +138,7 @@ def fill_every_table():
                 sent_at=now,
             ),
             MailPreference(user_id=user.id, digest=True, mute_reminders=True, updated_at=now),
+            AnswerRating(answer_id=unrated.id, user_id=user.id, value=3, rated_at=now),
         ]
     )
     review = PartnershipReview(
