@@ -81,8 +81,14 @@ def put(cell: Any, value: Any) -> Any:
     return cell
 
 
-def append_row(sheet: Any, values: Iterable[Any]) -> None:
-    """`sheet.append(values)` with every value written by `put`."""
-    from openpyxl.cell.cell import Cell
+def append_row(sheet: Any, values: Iterable[Any], font: Any = None) -> None:
+    """`sheet.append(values)` with every value written by `put`, in a normal sheet or in a write-only one (a
+    workbook made with `write_only=True`, whose rows go to disk as they come and cannot be styled afterwards:
+    `font`, when given, is set on each cell before it is appended)."""
+    from openpyxl.cell import WriteOnlyCell
 
-    sheet.append([put(Cell(sheet), value) for value in values])
+    cells = [put(WriteOnlyCell(sheet), value) for value in values]
+    if font is not None:
+        for cell in cells:
+            cell.font = font
+    sheet.append(cells)

@@ -3,55 +3,122 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
 
 from ..core.burden import estimate
-from ..core.definitions import Library
-from ..core.facts import PortfolioFacts
+from ..core.definitions import Library, Question, Questionnaire, Scope
+from ..core.facts import AssessmentFacts, PortfolioFacts
 from ..core.ledger import PartnerLedger
-from .context import parity_with, scorecard_of
+from ..core.scoring import gate_result, given_values, is_shown
+from .context import parity_with
 from .portfolio import frames_from_inputs, score_portfolio
+
+#: The portfolio's columns in CSV and XLSX, before one column per domain.
+PORTFOLIO_COLUMNS = (
+    "partner",
+    "partnership",
+    "type",
+    "tier",
+    "status",
+    "overall",
+    "band",
+    "confidence",
+    "estimated_minutes",
+    "actual_minutes",
+    "parity",
+)
+
+
+class _PerScope:
+    """What is the same for every partner answering one questionnaire version in one scope, worked out once: the
+    burden estimate, the gates asked, the conditional questions, and parity for each pattern of skip logic."""
+
+    def __init__(self, questionnaire: Questionnaire, scope: Scope) -> None:
+        applicable = [question for _, question in questionnaire.applicable(scope)]
+        self.estimated_minutes = round(estimate(questionnaire, scope).minutes_high)
+        self.gates: list[Question] = [question for question in applicable if question.gate]
+        self.conditional: list[Question] = [question for question in applicable if question.show_if is not None]
+        self.parity: dict[frozenset[str], float] = {}
+
+    def shown_conditionals(self, given: dict[str, Any]) -> frozenset[str]:
+        return frozenset(question.id for question in self.conditional if is_shown(question, given))
+
+
+def _parity_of(
+    assessment: AssessmentFacts, per_scope: _PerScope, given: dict[str, Any], disclosure, library: Library
+) -> float:
+    """Parity depends on the partner's answers only through which conditional questions they were shown: it is
+    computed once for each such pattern."""
+    pattern = per_scope.shown_conditionals(given)
+    found = per_scope.parity.get(pattern)
+    if found is None:
+        found = per_scope.parity[pattern] = parity_with(assessment, disclosure, library).parity
+    return found
 
 
 def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str) -> dict[str, Any]:
-    """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates."""
+    """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates.
+
+    Scoring runs over every assessment at once (`score_portfolio`); estimates, gates and parity are worked out
+    once per (questionnaire version, scope), so the cost per partner is a few dictionary look-ups."""
     chosen = portfolio.assessments
     disclosure = portfolio.disclosure
     questionnaires = {assessment.questionnaire_key: assessment.questionnaire for assessment in chosen}
-    scopes = {str(assessment.id): assessment.scope for assessment in chosen}
-    profiles = {
-        str(assessment.id): library.domain_weights(assessment.facts.partnership_type, assessment.facts.roles)
-        for assessment in chosen
-    }
-    entries = [
-        {
-            "assessment_id": assessment.id,
-            "questionnaire": assessment.questionnaire_key,
-            "scope": str(assessment.id),
-            "early": assessment.stage.early,
-            "profile": str(assessment.id),
-            "answers": assessment.answers,
-        }
-        for assessment in chosen
-    ]
+    scope_keys: dict[Scope, str] = {}
+    profile_keys: dict[tuple, str] = {}
+    profiles: dict[str, Any] = {}
+    entries = []
+    for assessment in chosen:
+        scope_key = scope_keys.setdefault(assessment.scope, f"s{len(scope_keys)}")
+        weights_of = (assessment.facts.partnership_type, tuple(sorted(assessment.facts.roles or ())))
+        profile_key = profile_keys.get(weights_of)
+        if profile_key is None:
+            profile_key = profile_keys[weights_of] = f"p{len(profile_keys)}"
+            profiles[profile_key] = library.domain_weights(assessment.facts.partnership_type, assessment.facts.roles)
+        entries.append(
+            {
+                "assessment_id": assessment.id,
+                "questionnaire": assessment.questionnaire_key,
+                "scope": scope_key,
+                "early": assessment.stage.early,
+                "profile": profile_key,
+                "answers": assessment.answers,
+            }
+        )
+    scopes = {key: scope for scope, key in scope_keys.items()}
     rows = []
     if entries:
         frames = frames_from_inputs(entries)
         domains, overall = score_portfolio(*frames, questionnaires, scopes, profiles)
         scores = domains.pivot(index="assessment_id", columns="domain", values="score")
-        overall = overall.set_index("assessment_id")
+        profile_of = {
+            assessment_id: {domain: (None if pd.isna(value) else float(value)) for domain, value in row.items()}
+            for assessment_id, row in zip(scores.index, scores.to_dict("records"), strict=True)
+        }
+        figures = {
+            assessment_id: (overall_score, band, confidence)
+            for assessment_id, overall_score, band, confidence in overall[
+                ["assessment_id", "overall", "overall_band", "confidence"]
+            ].itertuples(index=False, name=None)
+        }
+        per_scope: dict[tuple[str, Scope], _PerScope] = {}
         for assessment in chosen:
             facts = assessment.facts
-            parity = parity_with(assessment, disclosure, library).parity if disclosure is not None else None
+            key = (assessment.questionnaire_key, assessment.scope)
+            common = per_scope.get(key)
+            if common is None:
+                common = per_scope[key] = _PerScope(assessment.questionnaire, assessment.scope)
+            given = given_values(assessment.answers)
+            parity = _parity_of(assessment, common, given, disclosure, library) if disclosure is not None else None
             flagged = [
-                assessment.questionnaire.question(gate.question_id).text.get(language)
-                for gate in scorecard_of(assessment, library).flagged_gates
+                gate.text.get(language)
+                for gate in common.gates
+                if is_shown(gate, given) and gate_result(gate, assessment.answers.get(gate.id)).passed is False
             ]
-            row = overall.loc[assessment.id] if assessment.id in overall.index else None
-            profile = scores.loc[assessment.id] if assessment.id in scores.index else pd.Series(dtype=float)
+            figure = figures.get(assessment.id)
             rows.append(
                 {
                     "assessment_id": assessment.id,
@@ -60,68 +127,85 @@ def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str
                     "type": facts.partnership_type,
                     "tier": facts.tier or "",
                     "status": facts.status,
-                    "overall": None if row is None or pd.isna(row["overall"]) else float(row["overall"]),
-                    "band": None if row is None else row["overall_band"],
-                    "confidence": None if row is None else float(row["confidence"]),
-                    "estimated_minutes": round(estimate(assessment.questionnaire, assessment.scope).minutes_high),
+                    "overall": None if figure is None or pd.isna(figure[0]) else float(figure[0]),
+                    "band": None if figure is None else figure[1],
+                    "confidence": None if figure is None else float(figure[2]),
+                    "estimated_minutes": common.estimated_minutes,
                     "actual_minutes": round(assessment.active_seconds / 60),
                     "parity": parity,
                     "flagged_gates": flagged,
-                    "profile": {
-                        domain: (None if pd.isna(value) else float(value)) for domain, value in profile.items()
-                    },
+                    "profile": profile_of.get(assessment.id, {}),
                 }
             )
     titles = [(domain.id, domain.title.get(language)) for domain in library.domains.values()]
     return {"rows": rows, "domains": titles, "generated_on": dt.date.today().isoformat(), "host": portfolio.host}
 
 
-def portfolio_frame(context: dict[str, Any]) -> pd.DataFrame:
-    """The portfolio as one flat table, for CSV and XLSX."""
-    records = []
+def portfolio_columns(context: dict[str, Any]) -> list[str]:
+    """The portfolio's column names in CSV and XLSX: its figures, then one column per domain."""
+    return [*PORTFOLIO_COLUMNS, "flagged_gates", *(title for _, title in context["domains"])]
+
+
+def portfolio_records(context: dict[str, Any]) -> Iterator[list[Any]]:
+    """The portfolio's rows as flat values in `portfolio_columns` order, one partner at a time."""
     for row in context["rows"]:
-        record = {
-            key: row[key]
-            for key in (
-                "partner",
-                "partnership",
-                "type",
-                "tier",
-                "status",
-                "overall",
-                "band",
-                "confidence",
-                "estimated_minutes",
-                "actual_minutes",
-                "parity",
-            )
-        }
-        record["flagged_gates"] = "; ".join(row["flagged_gates"])
-        record.update({title: row["profile"].get(domain) for domain, title in context["domains"]})
-        records.append(record)
-    return pd.DataFrame(records)
+        yield [
+            *(row[key] for key in PORTFOLIO_COLUMNS),
+            "; ".join(row["flagged_gates"]),
+            *(row["profile"].get(domain) for domain, _ in context["domains"]),
+        ]
+
+
+def portfolio_frame(context: dict[str, Any]) -> pd.DataFrame:
+    """The portfolio as one flat table."""
+    columns = portfolio_columns(context)
+    return pd.DataFrame([dict(zip(columns, values, strict=True)) for values in portfolio_records(context)])
+
+
+#: The burden ledger's columns in CSV.
+LEDGER_COLUMNS = (
+    "partner",
+    "requests",
+    "estimated_minutes",
+    "actual_minutes",
+    "items_asked",
+    "prefilled",
+    "reused",
+    "documents_new",
+    "documents_reused",
+    "repeat_asks",
+    "rating_1_7",
+    "days_to_decision",
+    "funding_per_burden_hour",
+    "funders",
+)
+
+
+def _real(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def ledger_records(rows: Iterable[PartnerLedger]) -> Iterator[list[Any]]:
+    """The burden ledger's rows as flat values in `LEDGER_COLUMNS` order, one partner at a time."""
+    for row in rows:
+        yield [
+            row.partner,
+            row.requests,
+            round(row.estimated_minutes),
+            round(row.actual_minutes),
+            row.items_asked,
+            row.prefilled,
+            row.reused,
+            row.documents_new,
+            row.documents_reused,
+            row.repeat_asks,
+            _real(row.mean_rating),
+            _real(row.mean_days_to_decision),
+            _real(row.funding_per_burden_hour),
+            ", ".join(sorted(row.funders)),
+        ]
 
 
 def ledger_frame(rows: Iterable[PartnerLedger]) -> pd.DataFrame:
     """The burden ledger as one flat table, a row per partner."""
-    return pd.DataFrame(
-        [
-            {
-                "partner": row.partner,
-                "requests": row.requests,
-                "estimated_minutes": round(row.estimated_minutes),
-                "actual_minutes": round(row.actual_minutes),
-                "items_asked": row.items_asked,
-                "prefilled": row.prefilled,
-                "reused": row.reused,
-                "documents_new": row.documents_new,
-                "documents_reused": row.documents_reused,
-                "repeat_asks": row.repeat_asks,
-                "rating_1_7": row.mean_rating,
-                "days_to_decision": row.mean_days_to_decision,
-                "funding_per_burden_hour": row.funding_per_burden_hour,
-                "funders": ", ".join(sorted(row.funders)),
-            }
-            for row in rows
-        ]
-    )
+    return pd.DataFrame([dict(zip(LEDGER_COLUMNS, values, strict=True)) for values in ledger_records(rows)])

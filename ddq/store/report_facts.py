@@ -163,21 +163,38 @@ def reciprocal_facts(session: Session, assessment: Assessment) -> ReciprocalFact
     )
 
 
-def latest_self_assessments(session: Session) -> list[Assessment]:
-    """Each partner's latest self-assessment, by partner name, with what its facts are read from (a fixed number
-    of queries, whatever the number of partners)."""
+def _latest_self_assessments_query(where: tuple = ()) -> sa.Select:
     rank = (
         sa.func.row_number()
         .over(partition_by=Assessment.subject_id, order_by=(Assessment.created_at.desc(), Assessment.id.desc()))
         .label("rank")
     )
     ranked = sa.select(Assessment.id, rank).where(Assessment.direction == "partner_self").subquery()
+    return (
+        sa.select(Assessment)
+        .join(ranked, sa.and_(ranked.c.id == Assessment.id, ranked.c.rank == 1))
+        .join(Organisation, Assessment.subject_id == Organisation.id)
+        .where(*where)
+    )
+
+
+def count_latest_self_assessments(session: Session, where: tuple = ()) -> int:
+    """How many partners `latest_self_assessments` lists with the same conditions."""
+    return session.scalar(sa.select(sa.func.count()).select_from(_latest_self_assessments_query(where).subquery()))
+
+
+def latest_self_assessments(
+    session: Session, *, where: tuple = (), order_by: tuple = (), limit: int | None = None, offset: int = 0
+) -> list[Assessment]:
+    """Each partner's latest self-assessment, by partner name (or `order_by`, on Assessment and Organisation
+    columns; `where` filters, `limit`/`offset` take one page), with what its facts are read from (a fixed number
+    of queries, whatever the number of partners)."""
     return list(
         session.scalars(
-            sa.select(Assessment)
-            .join(ranked, sa.and_(ranked.c.id == Assessment.id, ranked.c.rank == 1))
-            .join(Organisation, Assessment.subject_id == Organisation.id)
-            .order_by(Organisation.name, Assessment.id)
+            _latest_self_assessments_query(where)
+            .order_by(*order_by, Organisation.name, Assessment.id)
+            .limit(limit)
+            .offset(offset)
             .options(
                 contains_eager(Assessment.subject),
                 joinedload(Assessment.partnership),
@@ -189,10 +206,11 @@ def latest_self_assessments(session: Session) -> list[Assessment]:
     )
 
 
-def portfolio_facts(session: Session) -> PortfolioFacts:
+def portfolio_facts(session: Session, **page) -> PortfolioFacts:
+    """The portfolio's facts; `page` (where, order_by, limit, offset) as `latest_self_assessments` takes them."""
     host = host_name(session)
-    seconds = active_seconds(session)
-    chosen = latest_self_assessments(session)
+    chosen = latest_self_assessments(session, **page)
+    seconds = active_seconds(session, [a.id for a in chosen] if page.get("limit") is not None else None)
     documents = documents_of(session, [a.id for a in chosen])
     return PortfolioFacts(
         tuple(
@@ -215,20 +233,19 @@ def latest_self_assessment_facts(session: Session, organisation_id: int) -> Asse
     return assessment_facts(session, latest) if latest is not None else None
 
 
-def active_seconds(session: Session) -> dict[int, int]:
-    """Seconds spent answering, per assessment."""
-    return dict(
-        session.execute(
-            sa.select(SectionTime.assessment_id, sa.func.sum(SectionTime.active_seconds)).group_by(
-                SectionTime.assessment_id
-            )
-        ).all()
+def active_seconds(session: Session, assessment_ids: list[int] | None = None) -> dict[int, int]:
+    """Seconds spent answering, per assessment (every one, or those of `assessment_ids`)."""
+    query = sa.select(SectionTime.assessment_id, sa.func.sum(SectionTime.active_seconds)).group_by(
+        SectionTime.assessment_id
     )
+    return dict(session.execute(_among(query, SectionTime.assessment_id, assessment_ids)).all())
 
 
-def ledger_requests(session: Session, *, partner_id: int | None = None) -> list[RequestFacts]:
-    """Every partner request (or one partner's) as the burden ledger counts it, in a fixed number of queries."""
-    seconds = active_seconds(session)
+def ledger_requests(
+    session: Session, *, partner_id: int | None = None, partner_ids: list[int] | None = None
+) -> list[RequestFacts]:
+    """Every partner request (or one partner's, or those of `partner_ids`) as the burden ledger counts it, in a
+    fixed number of queries."""
     query = (
         sa.select(Assessment)
         .where(Assessment.direction == "partner_self")
@@ -241,8 +258,12 @@ def ledger_requests(session: Session, *, partner_id: int | None = None) -> list[
     )
     if partner_id is not None:
         query = query.where(Assessment.subject_id == partner_id)
+    if partner_ids is not None:
+        query = query.where(Assessment.subject_id.in_(partner_ids))
     assessments = session.scalars(query).all()
-    chosen = [assessment.id for assessment in assessments] if partner_id is not None else None
+    everyone = partner_id is None and partner_ids is None
+    chosen = None if everyone else [assessment.id for assessment in assessments]
+    seconds = active_seconds(session, chosen)
     carried: dict[int, set[str]] = {}
     confirmed: Counter[int] = Counter()
     answers = sa.select(Answer.assessment_id, Answer.question_id, Answer.confirmed_at.is_not(None)).where(

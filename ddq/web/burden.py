@@ -12,12 +12,13 @@ from flask_login import current_user
 from .. import notices
 from ..core.ledger import ledger
 from ..extensions import db
-from ..reporting.export import to_csv
-from ..reporting.overview import ledger_frame
+from ..reporting.export import csv_rows
+from ..reporting.overview import LEDGER_COLUMNS, ledger_records
 from ..store import operations as ops
-from ..store.models import Assessment, utcnow
+from ..store.models import Assessment, Organisation, utcnow
 from ..store.report_facts import ledger_requests
 from . import access
+from .listing import PARTNER_SORTS, Pages, beyond_last_page, partner_query, read_listing
 
 bp = Blueprint("burden", __name__, url_prefix="/staff")
 
@@ -25,20 +26,34 @@ bp = Blueprint("burden", __name__, url_prefix="/staff")
 @bp.get("/burden")
 @access.staff_required
 def overview():
-    """Every partner's burden over the last 12 months, across every request including funder templates."""
-    rows = sorted(ledger(ledger_requests(db.session), dt.date.today()).values(), key=lambda row: -row.estimated_minutes)
-    from ..store.models import Organisation
-
-    partner_ids = dict(db.session.execute(sa.select(Organisation.name, Organisation.id)).all())
-    return render_template("staff/burden.html", rows=rows, partner_ids=partner_ids)
+    """Partners' burden over the last 12 months, across every request including funder templates: a page of
+    partners (searched and ordered in the database), and only their requests read."""
+    listing = read_listing(PARTNER_SORTS)
+    where, order_by = partner_query(listing)
+    where.append(sa.exists().where(Assessment.subject_id == Organisation.id, Assessment.direction == "partner_self"))
+    total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*where))
+    listing = beyond_last_page(listing, total)
+    page = db.session.execute(
+        sa.select(Organisation.id, Organisation.name)
+        .where(*where)
+        .order_by(*order_by)
+        .limit(listing.size)
+        .offset(listing.offset)
+    ).all()
+    partner_ids = {name: partner_id for partner_id, name in page}
+    by_name = ledger(ledger_requests(db.session, partner_ids=list(partner_ids.values())), dt.date.today())
+    rows = [by_name[name] for _, name in page if name in by_name]
+    pages = Pages(listing, total, "burden.overview", PARTNER_SORTS)
+    return render_template("staff/burden.html", rows=rows, partner_ids=partner_ids, pages=pages)
 
 
 @bp.get("/burden.csv")
 @access.staff_required
 def overview_csv():
+    """Every partner's row, written as it is sent."""
     rows = ledger(ledger_requests(db.session), dt.date.today()).values()
     return Response(
-        to_csv(ledger_frame(rows)),
+        csv_rows(LEDGER_COLUMNS, ledger_records(rows)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="ddq-burden.csv"'},
     )

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import notices
+from ..core.scoring import BANDS
 from ..extensions import db
 from ..library import current_library
 from ..reporting.context import capacity_report_context, reciprocal_report_context
-from ..reporting.export import to_csv, to_xlsx
-from ..reporting.overview import portfolio_context, portfolio_frame
+from ..reporting.export import csv_rows, xlsx_rows
+from ..reporting.overview import portfolio_columns, portfolio_context, portfolio_records
 from ..reporting.render import load_template, render_html, render_pdf
 from ..store import operations as ops
 from ..store import publishing, report_facts
 from ..store.models import Assessment, User
 from . import access
 from .i18n import display_language
+from .listing import PORTFOLIO_SORTS, Pages, beyond_last_page, portfolio_query, read_listing
 
 bp = Blueprint("reports", __name__)
 
@@ -94,8 +97,30 @@ def reciprocal(assessment_id: int, kind: str):
 @bp.get("/staff/portfolio")
 @access.staff_required
 def portfolio():
-    context = portfolio_context(report_facts.portfolio_facts(db.session), current_library(), display_language())
-    return render_template("staff/portfolio.html", **context)
+    """A page of the portfolio: search and order by name, country, tier and status run in the database and only the
+    page's partners are scored; ordering or searching by risk band scores every partner (vectorised) first."""
+    listing = read_listing(PORTFOLIO_SORTS)
+    band = listing.search.lower() if listing.search.lower() in BANDS else None
+    where, order_by = portfolio_query(replace(listing, search="") if band else listing)
+    library, language = current_library(), display_language()
+    if band is None and listing.sort != "band":
+        total = report_facts.count_latest_self_assessments(db.session, where)
+        listing = beyond_last_page(listing, total)
+        facts = report_facts.portfolio_facts(
+            db.session, where=where, order_by=order_by, limit=listing.size, offset=listing.offset
+        )
+        context = portfolio_context(facts, library, language)
+    else:
+        context = portfolio_context(report_facts.portfolio_facts(db.session, where=where), library, language)
+        rows = [row for row in context["rows"] if band is None or row["band"] == band]
+        if listing.sort == "band":
+            rank = {name: position for position, name in enumerate(BANDS)}
+            rows.sort(key=lambda row: rank.get(row["band"], len(BANDS)), reverse=listing.descending)
+        total = len(rows)
+        listing = beyond_last_page(listing, total)
+        context["rows"] = rows[listing.offset : listing.offset + listing.size]
+    pages = Pages(listing, total, "reports.portfolio", PORTFOLIO_SORTS)
+    return render_template("staff/portfolio.html", pages=pages, **context)
 
 
 @bp.get("/staff/portfolio.<any(html, pdf, csv, xlsx):kind>")
@@ -103,15 +128,15 @@ def portfolio():
 def portfolio_download(kind: str):
     context = portfolio_context(report_facts.portfolio_facts(db.session), current_library(), display_language())
     if kind in {"csv", "xlsx"}:
-        frame = portfolio_frame(context)
+        columns, rows = portfolio_columns(context), portfolio_records(context)
         body, mimetype = (
-            (to_csv(frame), "text/csv")
+            (csv_rows(columns, rows), "text/csv")
             if kind == "csv"
-            else (to_xlsx(frame), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            else (xlsx_rows(columns, rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )
         return Response(
             body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="ddq-portfolio.{kind}"'}
-        )
+        )  # written as it is sent: the body is a generator
     return _deliver("portfolio", context, kind, "ddq-portfolio")
 
 

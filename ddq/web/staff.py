@@ -43,6 +43,7 @@ from ..store.report_facts import feedback_facts
 from . import access
 from .auth import invitation_url
 from .i18n import LANGUAGE_NAMES
+from .listing import PARTNER_SORTS, Pages, beyond_last_page, partner_query, read_listing
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -108,16 +109,24 @@ class ReviewForm(FlaskForm):
 @bp.get("")
 @access.staff_required
 def dashboard():
+    """Partners a page at a time, searched and ordered in the database (ddq/web/listing.py)."""
+    listing = read_listing(PARTNER_SORTS)
+    where, order_by = partner_query(listing)
+    total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(*where))
+    listing = beyond_last_page(listing, total)
     partners = db.session.scalars(
         sa.select(Organisation)
-        .where(Organisation.kind == "partner")
+        .where(*where)
         .options(selectinload(Organisation.partnerships).selectinload(Partnership.assessments))
-        .order_by(Organisation.name)
+        .order_by(*order_by)
+        .limit(listing.size)
+        .offset(listing.offset)
     ).all()
     disclosures = db.session.scalars(
         sa.select(Assessment).where(Assessment.direction == "host_disclosure").order_by(Assessment.id.desc())
     ).all()
-    return render_template("staff/dashboard.html", partners=partners, disclosures=disclosures)
+    pages = Pages(listing, total, "staff.dashboard", PARTNER_SORTS)
+    return render_template("staff/dashboard.html", partners=partners, disclosures=disclosures, pages=pages)
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])

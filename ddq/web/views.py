@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from ..extensions import db
 from .access import is_staff
 
 bp = Blueprint("main", __name__)
@@ -17,10 +15,3 @@ def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return redirect(url_for("staff.dashboard" if is_staff(current_user) else "respond.home"))
-
-
-@bp.get("/healthz")
-def health() -> dict[str, str]:
-    """Say whether the app and its database answer."""
-    db.session.execute(sa.select(sa.literal(1)))
-    return {"status": "ok"}

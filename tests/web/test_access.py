@@ -18,7 +18,8 @@ PARTNERS_ONLY = {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": 
 RULES = {
     "static": ("GET", "/static/ddq.css", {}, EVERYONE_OK),
     "main.index": ("GET", "/", {}, {**SIGNED_IN}),
-    "main.health": ("GET", "/healthz", {}, EVERYONE_OK),
+    "health.healthz": ("GET", "/healthz", {}, EVERYONE_OK),
+    "health.readyz": ("GET", "/readyz", {}, EVERYONE_OK),
     "i18n.choose_language": ("POST", "/language", {"lang": "fr"}, EVERYONE_OK),
     "auth.login": ("GET", "/login", {}, EVERYONE_OK),
     "auth.logout": ("POST", "/logout", {}, dict.fromkeys(ROLES, LOGIN)),
