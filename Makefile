@@ -15,7 +15,7 @@ SERVE_ENV = DDQ_DATABASE_URL=postgresql+psycopg://ddq:ddq@127.0.0.1:5432/$(SERVE
 
 MO := ddq/translations/fr/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench serve check lint postgres redis browser venv clean translations mutation
+.PHONY: run test bench load serve check lint postgres redis browser venv clean translations mutation
 
 venv: $(STAMP)
 
@@ -73,6 +73,19 @@ serve: $(STAMP) $(MO) postgres redis
 	$(BIN)/ddq db upgrade && \
 	{ $(BIN)/ddq worker & worker=$$!; trap 'kill $$worker' EXIT; \
 	  $(BIN)/gunicorn -c gunicorn.conf.py 'ddq:create_app()'; }
+
+# Load test (bench/load.py): the production stack of `make serve` on a generated institute (LOAD_PARTNERS), then
+# 200 respondents saving drafts and 10 staff browsing the portfolio and ledger; login rate limits are off for the run
+# (every simulated person signs in from this one address). Prints saves/s, p50/p95/p99 per page, errors, lost saves.
+LOAD_PARTNERS ?= 5000
+load: $(STAMP) $(MO) postgres redis
+	runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SERVE_DB)'" | grep -q 1 \
+	  || runuser -u postgres -- createdb -O ddq $(SERVE_DB)
+	export $(SERVE_ENV) DDQ_LOAD_PARTNERS=$(LOAD_PARTNERS); \
+	$(BIN)/ddq db upgrade && $(BIN)/python bench/load.py prepare && \
+	{ DDQ_RATE_LIMITS=0 setsid $(MAKE) --no-print-directory serve & server=$$!; trap 'kill -- -$$server' EXIT; \
+	  until curl -sf http://$(SERVE_BIND)/readyz > /dev/null; do sleep 1; done; \
+	  DDQ_LOAD_URL=http://$(SERVE_BIND) $(BIN)/python bench/load.py run; }
 
 # Mutation testing of the scoring and reciprocity rules against tests/core ([tool.mutmut] in pyproject.toml).
 # Slow, so not part of `make test`; one worker, the machine is shared. Lists the mutants that survived.

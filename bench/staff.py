@@ -80,6 +80,28 @@ def _saves(client, engine, url: str, question_id: str, value: str) -> tuple[floa
     return statistics.median(times) * 1000, len(statements)
 
 
+def _export_memory(app, partners: int) -> None:
+    """Peak memory of writing the portfolio's CSV and XLSX from its rows (the rows themselves excluded): it should
+    not grow with the number of partners, since rows are written and sent one at a time."""
+    from bench.run import peak_mib, report
+    from ddq.extensions import db
+    from ddq.library import current_library
+    from ddq.reporting.export import csv_rows, xlsx_rows
+    from ddq.reporting.overview import portfolio_columns, portfolio_context, portfolio_records
+    from ddq.store.report_facts import portfolio_facts
+
+    with app.app_context():
+        context = portfolio_context(portfolio_facts(db.session), current_library(), "en")
+    columns = portfolio_columns(context)
+    for name, writer in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+
+        def send(writer=writer) -> None:
+            for _chunk in writer(columns, portfolio_records(context)):
+                pass
+
+        report(f"export_{name}_peak_{partners}", peak_mib(send), "MiB", target="flat as partners grow")
+
+
 def bench_staff() -> None:
     from werkzeug.security import generate_password_hash
 
@@ -155,6 +177,7 @@ def bench_staff() -> None:
             target = TARGETS.get(name, "<= 300 ms warm at 5,000")
             report(f"staff_{name}_{partners}", ms, "ms", target=f"{target}; {statements} SQL statements, "
                    f"{size_bytes / 1024:.0f} KB")
+        _export_memory(app, partners)
         partner = app.test_client()
         partner.post("/login", data={"email": respondent, "password": PASSWORD})
         section_ms, statements, _ = _timed(partner, section_url, 15)
