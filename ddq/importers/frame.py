@@ -82,13 +82,15 @@ def import_template(
 
     The file is measured against `limits` before any reader runs, and read in a child process under them."""
     template = open_template(name, data, limits=limits)
-    questionnaire_id = questionnaire_id or (mapping or {}).get("id") or slug(template.name.rsplit(".", 1)[0])
-    problem = id_problem(questionnaire_id)  # checked before the id becomes part of any path
-    if problem:
-        raise TemplateError([TemplateProblem(template.name, f"{problem} (choose another id: --id)")])
+    chosen_id = questionnaire_id or (mapping or {}).get("id")
+    questionnaire_id = chosen_id or slug(template.name.rsplit(".", 1)[0])
+    _check_id(questionnaire_id, template.name)
     from .formats import convert
 
     definition, warnings, _format = convert(template, mapping)
+    own = definition.pop("ddq", None)
+    if own is not None:  # one of ddq's own exports: it comes back as itself, not framed as a funder's template
+        return _import_own(template, definition, own, warnings, library_root, library, chosen_id, now)
     funder = funder or (mapping or {}).get("funder") or "the funder"
     domain_overrides = {normalise(key): value for key, value in ((mapping or {}).get("domains", {}) or {}).items()}
     matched: dict[str, str] = {}
@@ -138,6 +140,110 @@ def import_template(
     new_minutes = estimate(_only(questionnaire, {q.id for q in new}), Scope(tier="standard")).minutes_high
     count = len(questionnaire.questions)
     return ImportResult(definition, warnings, count, matched, domains, new_minutes, derived)
+
+
+def _check_id(questionnaire_id: Any, name: str) -> None:
+    problem = id_problem(questionnaire_id)  # checked before the id becomes part of any path
+    if problem:
+        raise TemplateError([TemplateProblem(name, f"{problem} (choose another id: --id)")])
+
+
+#: What a questionnaire that `use`s a bank item takes from it, and may not say itself.
+_CONTENT = frozenset(
+    {"type", "text", "help", "domain", "choices", "anchors", "scores", "minimum", "maximum", "evidence"}
+    | {"validity_months"}
+)
+
+
+def _import_own(
+    template: TemplateFile,
+    definition: dict[str, Any],
+    own: dict[str, Any],
+    warnings: list[str],
+    library_root: Path,
+    library: Library,
+    chosen_id: str | None,
+    now: dt.datetime | None,
+) -> ImportResult:
+    """A questionnaire exported by ddq (and perhaps edited) comes back as itself: its ids, domains, bank links and
+    every field its `ddq_*` columns carry, matched to nothing anew. The workbook it came from is recorded in its
+    provenance (source, sha256, imported_at); provenance it already had is kept, the first import's facts under
+    `first_source`, `first_sha256` and `first_imported_at`."""
+    questionnaire_id = chosen_id or own.pop("id", None) or slug(template.name.rsplit(".", 1)[0])
+    own.pop("id", None)
+    _check_id(questionnaire_id, template.name)
+    stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
+    provenance = dict(own.pop("provenance", {}))
+    for key, value in (("source", template.name), ("sha256", template.sha256), ("imported_at", stamp)):
+        if key in provenance:
+            provenance.setdefault(f"first_{key}", provenance[key])
+        provenance[key] = value
+    definition = {
+        "id": questionnaire_id,
+        "version": own.pop("version", "1"),
+        "direction": own.pop("direction"),
+        "title": own.pop("title", definition["title"]),
+        **own,
+        "provenance": provenance,
+        "sections": definition["sections"],
+    }
+    for section in definition["sections"]:
+        for question in section["questions"]:
+            item = library.bank.get(question.get("same_as", ""))
+            if item is not None and item.type != question["type"]:
+                warnings.append(
+                    f"{question['id']}: bank item {item.id!r} is a {item.type} question, this one is a "
+                    f"{question['type']}: no longer linked to it"
+                )
+                del question["same_as"]
+            elif "same_as" in question and item is None:
+                warnings.append(f"{question['id']}: no bank item {question['same_as']!r}: no longer linked to it")
+                del question["same_as"]
+    _validate(definition, library_root, template.name)
+    questionnaire = _checked(definition, library_root)
+    # a question that asks its bank item as the bank words it `use`s the item; one reworded keeps `same_as`
+    for section in definition["sections"]:
+        section["questions"] = [
+            _use(question) if "same_as" in question and _same_content(questionnaire.question(question["id"]), library)
+            else question
+            for question in section["questions"]
+        ]
+    questionnaire = _checked(definition, library_root)
+    matched = {q.id: (q.derive_from.bank if q.derive_from else q.bank) for q in questionnaire.questions}
+    matched = {key: value for key, value in matched.items() if value}
+    new = {q.id for q in questionnaire.questions if q.id not in matched}
+    return ImportResult(
+        definition,
+        warnings,
+        len(questionnaire.questions),
+        matched,
+        {question.id: question.domain for question in questionnaire.questions},
+        estimate(_only(questionnaire, new), Scope(tier="standard")).minutes_high,
+        {q.id: q.derive_from.to_data() for q in questionnaire.questions if q.derive_from is not None},
+    )
+
+
+def _same_content(question: Any, library: Library) -> bool:
+    """Whether a question asks its bank item exactly as the bank words it."""
+    item = library.bank.get(question.bank or "")
+    if item is None:
+        return False
+
+    def content(of: Any) -> tuple:
+        texts = tuple(getattr(of, name) and getattr(of, name).to_data() for name in ("text", "help", "evidence"))
+        choices = tuple((c.value, c.label, c.score, c.passes, getattr(c, "next_step", None)) for c in of.choices)
+        return (of.type, of.domain, of.minimum, of.maximum, of.validity_months, texts, choices)
+
+    return content(question) == content(item)
+
+
+def _use(question: dict[str, Any]) -> dict[str, Any]:
+    """The question with `use: <bank id>` in place of `same_as` and of what the bank item says; N/A and "not yet
+    known" said outright, so that the bank item's own choice does not stand in for them."""
+    rest = {key: value for key, value in question.items() if key not in {"id", "same_as", *_CONTENT}}
+    rest.setdefault("allow_na", False)
+    rest.setdefault("allow_unknown", False)
+    return {"id": question["id"], "use": question["same_as"], **rest}
 
 
 def keep_derivations(result: ImportResult, confirmed: set[str]) -> None:
@@ -204,11 +310,12 @@ def write_definition(result: ImportResult, out: Path) -> Path:
     """Write the checked definition into `out` (and nowhere else); TemplateError when its id cannot be a file name."""
     path = definition_file(out, result.definition["id"], result.definition["provenance"]["source"])
     out.mkdir(parents=True, exist_ok=True)
+    funder = result.definition.get("mandated_by")
     header = (
         f"# Imported from {_comment(result.definition['provenance']['source'])} "
-        f"(sha256 {result.definition['provenance']['sha256'][:12]}…) "
-        f"for {_comment(result.definition['mandated_by'])}.\n"
-        "# Check the suggested domains and matches before use; edit the file, not the funder's spreadsheet.\n"
+        f"(sha256 {result.definition['provenance']['sha256'][:12]}…)"
+        + (f" for {_comment(funder)}.\n" if funder else ".\n")
+        + "# Check the suggested domains and matches before use; edit the file, not the funder's spreadsheet.\n"
     )
     path.write_text(header + _yaml(result.definition), encoding="utf-8")
     return out / path.name

@@ -233,7 +233,14 @@ def _read_sheets(template: TemplateFile) -> dict[str, pd.DataFrame]:
                 engine="python",
             )
             return {"csv": frame}
-        sheets = pd.read_excel(io.BytesIO(template.data), sheet_name=None, header=None, engine="calamine", dtype=object)
+        sheets = pd.read_excel(
+            io.BytesIO(template.data),
+            sheet_name=None,
+            header=None,
+            engine="calamine",
+            dtype=object,
+            keep_default_na=False,  # "None", "NA", "N/A" or "null" in a cell is text, not an empty cell
+        )
     except Exception as error:
         raise TemplateError([TemplateProblem(template.name, f"the file could not be read: {error}")]) from None
     return sheets

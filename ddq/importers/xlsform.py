@@ -22,6 +22,7 @@ from ..core.questions import (
     type_for_xlsform,
     type_with_appearance,
 )
+from . import ddq_columns
 from .intake import TemplateError, TemplateFile, TemplateProblem
 
 LANGUAGE_NAMES = {
@@ -272,6 +273,8 @@ def parse_xlsform(
         template.name, _pyxform_json, template, sheets if template.kind != "csv" else None, limits=template.limits
     )
     warnings: list[str] = list(repairs)
+    if sheets is not None and ddq_columns.is_own(form):
+        ddq_columns.restore_texts(form, sheets)  # ddq's own texts exactly as written, curly quotes and all
     default_language = form.get("default_language") or "default"
     used: set[str] = set()
     ids: dict[str, str] = {}
@@ -291,6 +294,7 @@ def parse_xlsform(
                     or {"en": child["name"].replace("_", " ").capitalize()},
                     "questions": [],
                 }
+                section.update(ddq_columns.section_fields(child, text_of, default_language, warnings))
                 if kind == "repeat":
                     warnings.append(f"{child['name']}: a repeated group is asked once in ddq")
                 sections.append(section)
@@ -312,6 +316,8 @@ def parse_xlsform(
         "title": text_of(form.get("title"), default_language, warnings, "title") or {"en": template.name},
         "sections": sections,
     }
+    if ddq_columns.is_own(form):  # one of ddq's own exports: imported as itself (ddq.importers.frame)
+        definition["ddq"] = ddq_columns.questionnaire_fields(form, text_of, default_language, warnings)
     return definition, warnings
 
 
@@ -372,7 +378,8 @@ def convert_question(
             target = "short_text"
         else:
             values = sorted(choice["value"].lower() for choice in choices)
-            if kind == "select one" and values == ["no", "yes"] and not any("score" in c for c in choices):
+            plain = str(child.get("ddq_type") or "yes_no").strip() == "yes_no"  # ddq's export may say otherwise
+            if kind == "select one" and values == ["no", "yes"] and not any("score" in c for c in choices) and plain:
                 target = "yes_no"
             else:
                 target = "multi_choice" if kind != "select one" else "single_choice"
@@ -422,7 +429,10 @@ def convert_question(
     if str(bind.get("required", "")).strip().lower() in {"yes", "true", "true()", "1"}:
         question["required"] = True
     conditions = [*relevant, bind["relevant"]] if bind.get("relevant") else list(relevant)
-    if conditions:
+    own_condition = ddq_columns.own_condition(child, conditions)
+    if own_condition:
+        question["show_if"] = own_condition
+    elif conditions:
         converted = [convert_expression(condition, ids) for condition in conditions]
         if all(converted):
             question["show_if"] = " and ".join(f"({text})" if len(converted) > 1 else text for text in converted)
@@ -437,13 +447,12 @@ def convert_question(
         if not bounds:
             metadata["constraint"] = bind["constraint"]
             warnings.append(f"{name}: constraint {bind['constraint']!r} is kept as a note")
-    if child.get("ddq_domain"):
-        question["domain"] = str(child["ddq_domain"])
     for key, value in child.items():
-        if key not in KNOWN_KEYS and key not in {"ddq_type", "ddq_domain"} and value not in (None, "", {}):
+        if key not in KNOWN_KEYS and not key.startswith("ddq_") and value not in (None, "", {}):
             metadata[key] = str(value)
     if metadata:
         question["metadata"] = metadata
+    ddq_columns.restore_question(child, question, text_of, default_language, warnings)  # ddq's own columns
     return question
 
 
