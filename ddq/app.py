@@ -45,7 +45,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.display_language)
     blueprints = (views.bp, auth.bp, i18n.bp, respond.bp, staff.bp, reports.bp, imports.bp, burden.bp)
-    for blueprint in (*blueprints, reviews.bp, reviews.messages_bp):
+    from .web import colleagues, review_desk
+
+    for blueprint in (*blueprints, reviews.bp, reviews.messages_bp, review_desk.bp, colleagues.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     unit_of_work.register(app)

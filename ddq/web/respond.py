@@ -20,6 +20,7 @@ from ..core.definitions import Questionnaire
 from ..extensions import db
 from ..library import current_library
 from ..store import operations as ops
+from ..store.answer_review import note_revision, open_requests
 from ..store.models import Assessment, EvidenceFile, SectionAssignment, User
 from ..store.passport import carried_from, carried_value
 from ..store.passport import confirm as confirm_carried
@@ -123,12 +124,8 @@ def assessment(assessment_id: int):
             sa.select(SectionAssignment).where(SectionAssignment.assessment_id == assessment.id)
         )
     }
-    requested = [
-        (answer, comment)
-        for answer in assessment.answers
-        for comment in answer.review_comments
-        if comment.action == "request_changes" and assessment.status == "changes_requested"
-    ]
+    requested = open_requests(assessment) if assessment.status in {"changes_requested", "in_progress"} else []
+    sections = {question.id: section.id for section in questionnaire.sections for question in section.questions}
     return render_template(
         "respond/assessment.html",
         assessment=assessment,
@@ -140,6 +137,7 @@ def assessment(assessment_id: int):
         colleagues=colleagues,
         assignments=assignments,
         requested=requested,
+        section_of=sections,
     )
 
 
@@ -316,6 +314,7 @@ def _save_section(
     problems: dict[str, str] = {}
     conflicts: dict[str, tuple] = {}
     on_page = set(request.form.getlist("present"))  # only what the page showed: a partial post clears nothing
+    before = {question_id: answer.version for question_id, answer in answers_by_question(assessment).items()}
     for question in questions:
         posted = posted_answer(form, question) if question.id in on_page else None
         if posted is None or request.form.get(f"resolve_{question.id}") == "theirs":
@@ -354,6 +353,8 @@ def _save_section(
     answers = answers_by_question(assessment)
     for question in questions:
         answer = answers.get(question.id)
+        if answer is not None:
+            note_revision(answer, before.get(question.id, 0))  # changed after a change request: flagged
         if (
             answer is not None
             and answer.reused_from_id

@@ -370,6 +370,9 @@ def review_answer(assessment_id: int, question_id: str):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
+    if assessment.status == "accepted":
+        flash(_("This assessment is accepted: its answers are no longer reviewed."), "error")
+        return redirect(url_for("staff.review", assessment_id=assessment.id))
     ops.set_evidence_level(db.session, answer, int(form.evidence_level.data), current_user)
     if form.body.data or form.action.data != "comment":
         ops.add_review_comment(db.session, answer, current_user, form.action.data, form.body.data or "")

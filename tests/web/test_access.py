@@ -77,6 +77,10 @@ RULES = {
     "reviews.answer": ("POST", "/partnerships/{a_partnership}/review/answers", {}, PARTNER_A_AND_STAFF),
     "reviews.decide": ("POST", "/partnerships/{a_partnership}/review/decision", {}, STAFF_ONLY),
     "messages.preferences": ("GET", "/account/messages", {}, SIGNED_IN),
+    "review_desk.queue": ("GET", "/staff/queue", {}, STAFF_ONLY),
+    "review_desk.accept": ("POST", "/staff/assessments/{b_self}/accept", {"scope": "untouched"}, STAFF_ONLY),
+    "colleagues.team": ("GET", "/colleagues", {}, PARTNERS_ONLY),
+    "colleagues.staff_people": ("GET", "/staff/partners/{a_org}/people", {}, STAFF_ONLY),
 }
 
 
