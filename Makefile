@@ -13,15 +13,18 @@ SERVE_BIND ?= 127.0.0.1:8000
 SERVE_ENV = DDQ_DATABASE_URL=postgresql+psycopg://ddq:ddq@127.0.0.1:5432/$(SERVE_DB) \
   DDQ_REDIS_URL=redis://127.0.0.1:6390/1 DDQ_UPLOADS=$(CURDIR)/instance/uploads DDQ_BIND=$(SERVE_BIND)
 
-MO := ddq/translations/fr/LC_MESSAGES/messages.mo
+# The interface's languages besides English; each has a catalogue ddq/translations/<language>/LC_MESSAGES/messages.po.
+LANGUAGES := fr es pt
+PO := $(foreach language,$(LANGUAGES),ddq/translations/$(language)/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
 
 .PHONY: run test bench load serve check lint postgres redis browser venv clean translations mutation
 
 venv: $(STAMP)
 
-# Compiled catalogues are built, not committed.
-$(MO): ddq/translations/fr/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --statistics -d ddq/translations
+# The .po catalogues are the translations' source of truth and are committed; the compiled .mo files are built.
+$(MO): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics --domain messages --input-file $< --output-file $@
 
 # After changing interface texts or scripts/fr.py: extract and rewrite the French catalogue.
 translations: $(STAMP)
