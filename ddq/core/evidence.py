@@ -29,3 +29,12 @@ def effective_level(level: int, expiries: Iterable[dt.date | None], today: dt.da
     if dates and all(expires is not None and expires < today for expires in dates):
         return SELF_DECLARED
     return level
+
+
+def level_after_removal(level: int, documents_left: int) -> int:
+    """The level an answer keeps when one of its documents is removed.
+
+    Without any document left nothing backs it (E0); with documents left, a check made on the set that changed no
+    longer holds: the level falls back to what the remaining documents support (E1), as after a changed value.
+    """
+    return level_after_change(level, documents_left > 0)

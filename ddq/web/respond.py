@@ -21,6 +21,7 @@ from ..extensions import db
 from ..library import current_library
 from ..store import operations as ops
 from ..store.answer_review import note_revision, open_requests
+from ..store.documents import remove_evidence_file
 from ..store.models import Assessment, EvidenceFile, SectionAssignment, User
 from ..store.passport import carried_from, carried_value
 from ..store.passport import confirm as confirm_carried
@@ -39,12 +40,14 @@ from . import access
 from .guards import form_id
 from .i18n import display_language
 from .questionform import make_section_form, posted_answer
-from .uploads import UploadError, store_upload, upload_path
+from .unit_of_work import after_commit
+from .uploads import UploadError, accepted_files, store_upload, upload_path
 from .widgets import widget_of
 
 bp = Blueprint("respond", __name__)
 bp.add_app_template_global(widget_of, "widget_of")
 bp.add_app_template_global(carried_from, "carried_from")
+bp.add_app_template_global(accepted_files, "accepted_files")
 
 
 def _questionnaire(assessment: Assessment) -> Questionnaire:
@@ -337,6 +340,8 @@ def _save_section(
         except ops.StaleAnswer as stale:
             conflicts[question.id] = stale.content
             problem = None
+        if with_files:
+            _remove_files(assessment, question.id)
         upload = form[f"file_{question.id}"].data if with_files and f"file_{question.id}" in form else None
         if isinstance(upload, FileStorage) and upload.filename:
             try:
@@ -369,6 +374,18 @@ def _save_section(
     ops.record_section_time(db.session, assessment, section_id, current_user, seconds)
     ops.start_answering(db.session, assessment, current_user)
     return problems, conflicts
+
+
+def _remove_files(assessment: Assessment, question_id: str) -> None:
+    """Remove the files ticked "Remove" under a question (their ids in `remove_<question>`); a file is replaced by
+    ticking it and choosing a new one. Ids of other answers' files are ignored; the files go once committed."""
+    ticked = set(request.form.getlist(f"remove_{question_id}"))
+    answer = answers_by_question(assessment).get(question_id)
+    if not ticked or answer is None:
+        return
+    for evidence in [file for file in answer.evidence_files if str(file.id) in ticked]:
+        stored_name = remove_evidence_file(db.session, evidence, current_user)
+        after_commit(lambda name=stored_name: upload_path(name).unlink(missing_ok=True))
 
 
 def _files_by_question(assessment: Assessment) -> dict[str, list[EvidenceFile]]:

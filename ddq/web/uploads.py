@@ -81,6 +81,12 @@ def store_upload(upload: FileStorage) -> StoredFile:
     return StoredFile(safe[:255], stored_name, CONTENT_TYPES[extension], len(data), hashlib.sha256(data).hexdigest())
 
 
+def accepted_files() -> str:
+    """The file inputs' `accept` filter: the extensions the upload check allows, and their content types."""
+    extensions = [f".{extension}" for extension in SIGNATURES]
+    return ",".join(extensions + sorted(set(CONTENT_TYPES.values())))
+
+
 def upload_path(stored_name: str) -> Path:
     return Path(current_app.config["DDQ_UPLOADS"]) / stored_name
 
