@@ -30,8 +30,11 @@ class ImportResult:
     matched: dict[str, str]  # imported question id -> bank id (its answer carries over, derived ones too)
     domains: dict[str, str | None]  # question id -> suggested domain
     new_minutes_standard: float = 0.0
-    #: Imported question id -> the rule proposed for staff to confirm: {bank, map}, for a bank item of another type.
+    #: Imported question id -> the rule proposed for staff to confirm: {bank, map}, for a bank item of another type,
+    #: or {profile}, for a fact of the organisation's own record.
     derived: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Imported question id -> the fact of the organisation's record that answers it (name, country, founded_year…).
+    profile: dict[str, str] = field(default_factory=dict)
 
 
 def is_xlsform(template: TemplateFile, sheets: Mapping[str, Any]) -> bool:
@@ -98,6 +101,7 @@ def import_template(
     keywords = domain_keywords(library)
     bank = BankIndex(library)
     derived: dict[str, dict[str, Any]] = {}
+    profile: dict[str, str] = {}
     for section in definition["sections"]:
         section_title = section["title"]["en"]
         section_domain = domain_overrides.get(normalise(section_title)) or suggest_domain(section_title, keywords)
@@ -114,8 +118,11 @@ def import_template(
             proposal = bank.propose(question, section_title)
             if proposal is not None:
                 question.update(proposal.to_data())
-                matched[question["id"]] = proposal.bank
-                if proposal.derive is not None:
+                if proposal.profile is not None:
+                    profile[question["id"]] = proposal.profile
+                else:
+                    matched[question["id"]] = str(proposal.bank)
+                if "derive_from" in question:
                     derived[question["id"]] = question["derive_from"]
             question["mandated_by"] = funder
     stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
@@ -136,10 +143,10 @@ def import_template(
     }
     _validate(definition, library_root, template.name)
     questionnaire = _checked(definition, library_root)
-    new = [q for q in questionnaire.questions if q.id not in matched]
+    new = [q for q in questionnaire.questions if q.id not in matched and q.id not in profile]
     new_minutes = estimate(_only(questionnaire, {q.id for q in new}), Scope(tier="standard")).minutes_high
     count = len(questionnaire.questions)
-    return ImportResult(definition, warnings, count, matched, domains, new_minutes, derived)
+    return ImportResult(definition, warnings, count, matched, domains, new_minutes, derived, profile)
 
 
 def _check_id(questionnaire_id: Any, name: str) -> None:
@@ -255,6 +262,7 @@ def keep_derivations(result: ImportResult, confirmed: set[str]) -> None:
                 del question["derive_from"]
                 result.matched.pop(question["id"], None)
                 result.derived.pop(question["id"], None)
+                result.profile.pop(question["id"], None)
 
 
 def _only(questionnaire, keep: set[str]):

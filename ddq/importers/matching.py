@@ -17,7 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from ..core.definitions import Library, Question
+from ..core.definitions import PROFILE_FACTS, Library, Question
 from ..core.questions import ANCHORS, CHOICES, TYPES, YES_NO_SCORES
 from .spreadsheet import normalise
 
@@ -124,11 +124,14 @@ SYNONYMS = {
     "expenses": "spending",
     "dépenses": "spending",
 }
+SYNONYMS = {normalise(word): meaning for word, meaning in SYNONYMS.items()}
 #: A match scores at least MATCH_AT (0-100, after the domain's say), or at least CLEAR_AT and CLEAR_LEAD ahead of
 #: the next item. Measured on tests/importers/data/matching_pairs.yaml.
 MATCH_AT = 60.0
-CLEAR_AT = 45.0
-CLEAR_LEAD = 10.0
+CLEAR_AT = 50.0
+CLEAR_LEAD = 12.0
+#: Two items scoring within LEAD of each other at the top leave the question unmatched: it is not clear which.
+LEAD = 2.0
 #: How the score mixes the share of the question's telling words found with the fuzzy comparison of whole texts.
 COVERAGE_SHARE = 0.7
 #: A word found only in an item's help or level descriptions, or spelled nearly alike (rapidfuzz ratio), counts less.
@@ -139,11 +142,25 @@ DOMAIN_AGREES = 8.0
 DOMAIN_DIFFERS = -12.0
 #: Help and level descriptions say more than the question: a match through them counts for less.
 DETAIL_PENALTY = 6.0
+#: The weight of a word no bank item has, as a share of the weight of a word one item has.
+UNSEEN_WEIGHT = 0.5
 
 #: Yes / partly / no, as choice values or labels say them (normalised), for rules between answer types.
 _YES = frozenset({"yes", "oui", "si", "sim", "y", "true"})
 _NO = frozenset({"no", "non", "nao", "n", "false"})
 _PARTLY = frozenset({"partially", "partly", "partial", "partiellement", "parcialmente", "in part", "somewhat"})
+#: Words by which a question asks one particular fact, by kind of fact (en, fr, es, pt; normalised): no level
+#: description or choice label answers it, and a text question asking one kind does not ask another kind.
+_FACT_WORDS = {
+    "name": "name, names, nom, noms, nombre, nome",
+    "time": "which year, what year, year founded, year of, when, date, annee, quand, ano, cuando, fecha, quando",
+    "count": "how many, how much, number of, amount, percentage, combien, nombre de, montant, cuantos, cuantas, "
+    "numero de, monto, quantos, quantas, montante, numero",
+    "place": "country, countries, address, pays, adresse, pais, paises, direccion, endereco",
+    "contact": "email, e mail, phone, telephone, website, web site, courriel, site web, correo, telefono, sitio web, "
+    "telefone",
+}
+_FACTS = {kind: tuple(f" {phrase} " for phrase in phrases.split(", ")) for kind, phrases in _FACT_WORDS.items()}
 #: Maturity level -> yes / partly / no (levels 3 and 4 are the documented, applied practice).
 MATURITY_TO = {"4": "yes", "3": "yes", "2": "partly", "1": "no"}
 
@@ -151,20 +168,88 @@ MATURITY_TO = {"4": "yes", "3": "yes", "2": "partly", "1": "no"}
 @dataclass(frozen=True)
 class Proposal:
     """A bank item found for an imported question: `derive` is None for the same fact asked the same way, or the
-    rule (this question's value for each of the bank item's values; empty for a text answer taken as is)."""
+    rule (this question's value for each of the bank item's values; empty for a text answer taken as is). Or, with
+    `profile`, the fact of the organisation's own record the question asks (`bank` is then None)."""
 
-    bank: str
+    bank: str | None
     score: float
     derive: tuple[tuple[str, str], ...] | None = None
+    profile: str | None = None
+
+    @property
+    def source(self) -> str:
+        """What answers the question: a bank item's id, or `profile:<fact>`."""
+        return f"profile:{self.profile}" if self.profile else str(self.bank)
 
     def to_data(self) -> dict[str, Any]:
         """The definition keys that record it: `same_as`, or `derive_from`."""
+        if self.profile is not None:
+            return {"derive_from": {"profile": self.profile}}
         if self.derive is None:
             return {"same_as": self.bank}
         rule: dict[str, Any] = {"bank": self.bank}
         if self.derive:
             rule["map"] = dict(self.derive)
         return {"derive_from": rule}
+
+
+#: How a question asks a fact of the organisation's own record (normalised, en/fr/es/pt): it asks that kind of
+#: fact (see _FACT_WORDS) or says these words, is about the organisation (or is a bare label such as "Year
+#: founded"), and names no person or other body whose fact it would be.
+_PROFILE_ASKS = {
+    "name": ("name", ()),
+    "country": ("place", ("country", "pays", "pais", "territory", "territoire", "territorio")),
+    "founded_year": (
+        "time",
+        (
+            "founded", "founding", "foundation", "established", "establishment", "created", "creation", "incorporated",
+            "fondee", "fonde", "fondation", "creee", "cree", "fundada", "fundado", "fundacion", "fundacao", "creada",
+            "criada", "constituida",
+        ),
+    ),
+    "staff_size": (
+        "count",
+        (
+            "staff", "employees", "employ", "personnel", "workforce", "fte", "effectif", "salaries", "employes",
+            "empleados", "plantilla", "funcionarios", "colaboradores", "trabajadores", "trabalhadores",
+        ),
+    ),
+}  # fmt: skip
+_ORGANISATION = (
+    "organisation organization organisations entity recipient partner applicant ngo institution company "
+    "organisme entite structure organizacion entidad empresa organizacao entidade legal registered official "
+    "legale officiel juridica oficial registada registrada"
+)
+_ORGANISATION_WORDS = frozenset(_ORGANISATION.split())
+#: Whose fact it would be if not the organisation's, or a fact the record does not hold (several countries, the
+#: place of work, a contact).
+_OTHERS = (
+    "person contact director directors lead focal responsible head manager officer member members chair donor "
+    "funder bank auditor beneficiaries project programme program countries operate operates operations active "
+    "implement implementing personne responsable directeur membre projet persona miembro proyecto paises pessoa "
+    "diretor membro projeto"
+)
+_NOT_THE_RECORD = frozenset(_OTHERS.split())
+
+
+def profile_fact(question: Mapping[str, Any]) -> str | None:
+    """The fact of the organisation's own record (see PROFILE_FACTS) a question asks, or None."""
+    texts = [text for text in (question.get("text") or {}).values() if isinstance(text, str) and text.strip()]
+    if not texts:
+        return None
+    said = {word for text in texts for word in normalise(text).split()}
+    kinds = facts_asked(texts)
+    telling = max(len(words(text).split()) for text in texts)
+    if said & _NOT_THE_RECORD or not (said & _ORGANISATION_WORDS or telling <= 3):
+        return None
+    found = [
+        fact
+        for fact, (kind, own_words) in _PROFILE_ASKS.items()
+        if question.get("type") in PROFILE_FACTS[fact]
+        and (kind in kinds or said & set(own_words))
+        and (not own_words or said & set(own_words))
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _stem(word: str) -> str:
@@ -217,13 +302,20 @@ def _value_words(values: Iterable[tuple[str, str]]) -> dict[str, str]:
     return found
 
 
+def facts_asked(texts: Iterable[str]) -> frozenset[str]:
+    """The kinds of particular fact (name, time, count, place, contact) the wording of a question asks."""
+    padded = " ".join(f" {normalise(text)} " for text in texts if isinstance(text, str))
+    return frozenset(kind for kind, phrases in _FACTS.items() if any(phrase in padded for phrase in phrases))
+
+
 def rule_between(question: Mapping[str, Any], item: Question) -> tuple[tuple[str, str], ...] | None:
     """The default rule by which `item`'s answer answers `question` (a definition dict), or None when its answer
     cannot say this question's answer. An empty rule: the bank answer's label is the answer (text questions)."""
     mine, theirs = TYPES[question["type"]], TYPES[item.type]
     if mine.choices_from is None:  # a text question takes a described level or choice as it is
         takes_text = mine.xlsform_type == "text" and not mine.is_document and not mine.compares_as_number
-        return () if takes_text and theirs.choices_from in (ANCHORS, CHOICES) else None
+        asked = facts_asked((question.get("text") or {}).values())
+        return () if takes_text and theirs.choices_from in (ANCHORS, CHOICES) and not asked else None
     if mine.choices_from == YES_NO_SCORES:
         own = {"yes": "yes", "no": "no"}
     elif mine.choices_from == CHOICES and not mine.is_multiple:
@@ -240,15 +332,17 @@ def rule_between(question: Mapping[str, Any], item: Question) -> tuple[tuple[str
     return None
 
 
-def _item_texts(item: Question, with_detail: bool) -> list[str]:
-    """An item's text in each language; with its help and level descriptions (`with_detail`), joined."""
+def _item_texts(item: Question, with_detail: bool) -> dict[str, str]:
+    """An item's text in each language (as `words`); with its help and level descriptions (`with_detail`), joined."""
     if not with_detail:
-        return [words(item.text.get(language)) for language in item.text.languages]
+        return {language: words(item.text.get(language)) for language in item.text.languages}
     texts = [item.help, *(choice.label for choice in item.choices if len(item.choices) == 4)]
-    return [
-        words(" ".join([item.text.get(language), *(text.get(language) for text in texts if text is not None)]))
+    return {
+        language: words(
+            " ".join([item.text.get(language), *(text.get(language) for text in texts if text is not None)])
+        )
         for language in item.text.languages
-    ]
+    }
 
 
 class BankIndex:
@@ -256,72 +350,114 @@ class BankIndex:
 
     A question's score against an item (0-100, plus or minus the domain's say) mixes how much of the question's
     telling words the item has (rare words count more; words of its help and level descriptions count less; a
-    near spelling counts nearly fully) with a fuzzy comparison of the whole texts."""
+    near spelling counts nearly fully) with a fuzzy comparison of the whole texts. A question in a language the
+    item is written in is compared with that text only; in another language, with all of them."""
 
     def __init__(self, library: Library):
         self.items = dict(library.bank)
         self.keywords = _keywords(library)
         self.texts = {item.id: _item_texts(item, with_detail=False) for item in self.items.values()}
         self.details = {item.id: _item_texts(item, with_detail=True) for item in self.items.values()}
-        self.main = {item_id: set(" ".join(texts).split()) for item_id, texts in self.texts.items()}
-        self.extra = {
-            item_id: set(" ".join(texts).split()) - self.main[item_id] for item_id, texts in self.details.items()
+        self.main = {
+            item_id: {language: set(text.split()) for language, text in texts.items()}
+            for item_id, texts in self.texts.items()
         }
-        counts = Counter(word for item_id in self.items for word in self.main[item_id] | self.extra[item_id])
+        self.extra = {
+            item_id: {language: set(text.split()) - self.main[item_id][language] for language, text in texts.items()}
+            for item_id, texts in self.details.items()
+        }
+        counts = Counter(
+            word
+            for item_id in self.items
+            for word in set().union(*self.main[item_id].values(), *self.extra[item_id].values())
+        )
         size = len(self.items)
         self.rarity = {word: math.log((size + 1) / (count + 0.5)) for word, count in counts.items()}
-        self.unseen = math.log((size + 1) / 0.5)
+        #: A word no item has cannot tell items apart; it still says the question asks something more.
+        self.unseen = UNSEEN_WEIGHT * math.log((size + 1) / 1.5)
 
-    def _coverage(self, asked: set[str], item_id: str) -> float:
+    def _languages(self, item_id: str, language: str | None) -> list[str]:
+        """The item's languages to compare a question in `language` with: that one when the item has it."""
+        own = list(self.texts[item_id])
+        return [language] if language in own else own
+
+    def _coverage(self, asked: set[str], item_id: str, languages: list[str]) -> float:
+        main = set().union(*(self.main[item_id][language] for language in languages))
+        extra = set().union(*(self.extra[item_id][language] for language in languages)) - main
         total = found = 0.0
         for word in asked:
             weight = self.rarity.get(word, self.unseen)
             total += weight
-            if word in self.main[item_id]:
+            if word in main:
                 found += weight
-            elif word in self.extra[item_id]:
+            elif word in extra:
                 found += DETAIL_WEIGHT * weight
-            elif self.main[item_id]:
-                near = process.extractOne(word, self.main[item_id], scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
+            elif main:
+                near = process.extractOne(word, main, scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
                 found += NEAR_WEIGHT * weight if near else 0.0
         return 100 * found / total if total else 0.0
 
-    def score(self, text: str, item_id: str, domain: str | None) -> float:
+    def score(self, text: str, item_id: str, domain: str | None, language: str | None = None) -> float:
+        """0-100 (plus or minus the domain's say): how far `text`, in `language` if known, asks the item."""
         asked = words(text)
-        fuzzy = max((similarity(asked, other) for other in self.texts[item_id]), default=0.0)
-        detail = max((similarity(asked, other) for other in self.details[item_id]), default=0.0) - DETAIL_PENALTY
-        best = COVERAGE_SHARE * self._coverage(set(asked.split()), item_id) + (1 - COVERAGE_SHARE) * max(fuzzy, detail)
+        languages = self._languages(item_id, language)
+        fuzzy = max((similarity(asked, self.texts[item_id][other]) for other in languages), default=0.0)
+        detail = max((similarity(asked, self.details[item_id][other]) for other in languages), default=0.0)
+        coverage = self._coverage(set(asked.split()), item_id, languages)
+        best = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * max(fuzzy, detail - DETAIL_PENALTY)
         item_domain = self.items[item_id].domain
         if domain is not None and item_domain is not None:
             best += DOMAIN_AGREES if domain == item_domain else DOMAIN_DIFFERS
         return best
 
     def ranked(self, question: Mapping[str, Any], context: str = "") -> list[tuple[float, str]]:
-        """Every bank item with its score for `question`, best first."""
+        """Every bank item whose answer can answer `question` (the same type, or a rule between the two types),
+        with its score, best first."""
         texts = [text for text in (question.get("text") or {}).values() if isinstance(text, str) and text.strip()]
-        if not texts:
+        if not texts or question.get("type") not in TYPES:
             return []
         domain = domain_of(" ".join(texts), self.keywords) or (domain_of(context, self.keywords) if context else None)
-        return sorted(
-            ((max(self.score(text, item_id, domain) for text in texts), item_id) for item_id in self.items),
-            reverse=True,
-        )
+        texts = {
+            language: text
+            for language, text in (question.get("text") or {}).items()
+            if isinstance(text, str) and text.strip()
+        }
+        ranked = []
+        for item_id, item in self.items.items():
+            if _carry(question, item) is _CANNOT:
+                continue
+            best = max(self.score(text, item_id, domain, language) for language, text in texts.items())
+            ranked.append((best, item_id))
+        return sorted(ranked, reverse=True)
 
     def propose(self, question: Mapping[str, Any], context: str = "") -> Proposal | None:
         """The bank item `question` (a definition dict: type, text, choices) asks, with how its answer carries
-        over; `context` (e.g. its section's title) helps place it in a domain. The best item is taken when it
-        scores high, or fairly high and well ahead of the next; None when it cannot answer this question."""
-        if question.get("type") not in TYPES:
-            return None
+        over; `context` (e.g. its section's title) helps place it in a domain. Only items whose answer can answer
+        it are compared; the best is taken when it scores high, or fairly high and well ahead of the next. When no
+        item asks it, the fact of the organisation's own record it asks (`profile`), if any; else None."""
         ranked = self.ranked(question, context)
+        fact = profile_fact(question) if question.get("type") in TYPES else None
         if not ranked:
-            return None
+            return Proposal(None, 100.0, profile=fact) if fact else None
         score, item_id = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        if score < MATCH_AT and (score < CLEAR_AT or score - runner_up < CLEAR_LEAD):
-            return None
-        item = self.items[item_id]
-        if item.type == question["type"]:
-            return Proposal(item_id, round(score, 1))
-        rule = rule_between(question, item)
-        return Proposal(item_id, round(score, 1), rule) if rule is not None else None
+        if score - runner_up < LEAD or (score < MATCH_AT and (score < CLEAR_AT or score - runner_up < CLEAR_LEAD)):
+            return Proposal(None, 100.0, profile=fact) if fact else None
+        rule = _carry(question, self.items[item_id])
+        return Proposal(item_id, round(score, 1), None if rule is _SAME else rule)  # type: ignore[arg-type]
+
+
+_SAME: Any = object()
+_CANNOT: Any = object()
+
+
+def _carry(question: Mapping[str, Any], item: Question) -> Any:
+    """How `item`'s answer answers `question`: _SAME (the same type), a rule, or _CANNOT."""
+    if item.type == question.get("type"):
+        if not TYPES[item.type].choices_from:  # two free answers: both ask the same kind of fact, if any
+            mine, theirs = facts_asked((question.get("text") or {}).values()), facts_asked(item.text.to_data().values())
+            if mine and theirs and not mine & theirs:
+                return _CANNOT
+        return _SAME
+    rule = rule_between(question, item)
+    return _CANNOT if rule is None else rule

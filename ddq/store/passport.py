@@ -2,7 +2,8 @@
 
 A carried-over answer keeps a link to the answer it came from (`reused_from`); the respondent confirms or edits
 it, and the confirmation is recorded, so that everyone knows how fresh it is. Evidence documents travel with it
-until they expire.
+until they expire. A question may also be answered from the organisation's own record (`derive_from: {profile:
+<fact>}`: its name, country, year founded, staff): proposed, never confirmed, until the respondent confirms it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from ..core.definitions import Question
 from ..core.evidence import effective_level
-from .models import Answer, Assessment, EvidenceFile, utcnow
+from ..core.vocabulary import DEFAULT_LANGUAGE
+from .models import Answer, Assessment, EvidenceFile, Organisation, utcnow
 from .operations import log, questionnaire_of
 from .queries import scope_of
 
@@ -81,15 +83,58 @@ def carried_value(answer: Answer, question: Question) -> object:
     return question.derive_from.value_for(origin, source.value) if origin is not None else None
 
 
+def profile_facts(organisation: Organisation) -> dict[str, object]:
+    """The facts of an organisation's record a question may be answered from (see PROFILE_FACTS)."""
+    return {
+        "name": organisation.name,
+        "country": organisation.country,
+        "founded_year": organisation.founded_year,
+        "staff_size": organisation.staff_size,
+    }
+
+
+def from_profile(answer: Answer, question: Question) -> bool:
+    """Whether an answer is still the one proposed from the organisation's record: nobody answered or confirmed
+    it since."""
+    return (
+        question.derive_from is not None
+        and question.derive_from.profile is not None
+        and answer.reused_from_id is None
+        and answer.answered_by_id is None
+        and answer.confirmed_at is None
+        and answer.value is not None
+    )
+
+
+def _from_profile(session: Session, assessment: Assessment, questions: list[Question], language: str) -> int:
+    """Propose answers to questions derived from the organisation's record; to be confirmed."""
+    organisation = session.get(Organisation, assessment.respondent_id)
+    if organisation is None:
+        return 0
+    facts = profile_facts(organisation)
+    filled = 0
+    for question in questions:
+        value = question.derive_from.value_from_profile(facts, question.type, language)  # type: ignore[union-attr]
+        if value is None:
+            continue  # the record does not hold it: the partner answers
+        session.add(Answer(assessment=assessment, question_id=question.id, value=value, active_seconds=0))
+        filled += 1
+    return filled
+
+
 def _derive(session: Session, assessment: Assessment, questions: list[Question], existing: set[str]) -> int:
-    """Propose answers to questions with `derive_from` from the bank answers their rule reads; to be confirmed."""
+    """Propose answers to questions with `derive_from` from the bank answers their rule reads, or from the
+    organisation's record; to be confirmed."""
     wanted = [question for question in questions if question.id not in existing]
     if not wanted:
         return 0
+    from_record = [question for question in wanted if question.derive_from and question.derive_from.profile]
+    wanted = [question for question in wanted if question not in from_record]
+    languages = (assessment.respondent and assessment.respondent.languages) or [DEFAULT_LANGUAGE]
+    derived = _from_profile(session, assessment, from_record, languages[0]) if from_record else 0
     earlier = reusable_answers(
         session, assessment.respondent_id, {q.derive_from.bank for q in wanted if q.derive_from}, before=assessment
     )
-    derived = 0
     for question in wanted:
         source = earlier.get(question.derive_from.bank) if question.derive_from else None
         origin = questionnaire_of(source.assessment.questionnaire_version) if source is not None else None

@@ -1,20 +1,28 @@
 """Bank matching measured on labelled funder questions, derivation rules between answer types, and the passport
 across the two shared funder templates."""
 
+import hashlib
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ddq.core.definitions import DefinitionError, check_library, questionnaire_from_data, questionnaire_to_data
+from ddq.core.definitions import (
+    PROFILE_FACTS,
+    DefinitionError,
+    Derivation,
+    check_library,
+    questionnaire_from_data,
+    questionnaire_to_data,
+)
 from ddq.importers.frame import import_template
 from ddq.importers.matching import BankIndex, rule_between
 
 DATA = Path(__file__).parent / "data" / "matching_pairs.yaml"
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "funder"
-#: What the matcher reaches on the labelled set (precision 0.88, recall 0.64): a regression guard. The aim is
-#: precision 0.90 and recall 0.70; raise these floors as the matcher improves.
-FLOOR_PRECISION, FLOOR_RECALL = 0.87, 0.62
+#: What the matcher reaches on the held-out half of the labelled set (see `halves`): a regression guard. The aim is
+#: precision 0.90 and recall 0.70; raise these floors as the matcher improves, never by tuning to held-out pairs.
+FLOOR_PRECISION, FLOOR_RECALL = 0.90, 0.66
 YES_PARTLY_NO = [
     {"value": "yes", "label": {"en": "Yes"}},
     {"value": "partially", "label": {"en": "Partially"}},
@@ -26,19 +34,30 @@ def labelled():
     return yaml.safe_load(DATA.read_text(encoding="utf-8"))
 
 
-def measure(library):
+def half(pair) -> str:
+    """The fixed half a pair belongs to, by a hash of its question: "tuning" (rules and thresholds were chosen on
+    these) or "held_out" (never looked at while choosing them)."""
+    return "tuning" if hashlib.sha256(pair["text"].encode("utf-8")).digest()[0] % 2 == 0 else "held_out"
+
+
+def measure(library, which=("tuning", "held_out")):
+    """Precision and recall of matching on the pairs of the halves `which`: a proposal is right when it names the
+    labelled bank item, or the labelled fact of the organisation's record."""
     index = BankIndex(library)
+    pairs = [pair for pair in labelled()["pairs"] if half(pair) in which]
     found = wrong = 0
-    for pair in labelled()["pairs"]:
-        question = {"type": pair["type"], "text": {"en": pair["text"]}}
+    for pair in pairs:
+        question = {"type": pair["type"], "text": {pair.get("language", "en"): pair["text"]}}
         if pair["type"] == "single_choice":
-            question["choices"] = YES_PARTLY_NO
+            values = pair.get("choices")
+            question["choices"] = [{"value": v, "label": {"en": v}} for v in values] if values else YES_PARTLY_NO
         proposal = index.propose(question)
-        if proposal is not None and proposal.bank == pair["bank"]:
+        wanted = pair["bank"] or (f"profile:{pair['profile']}" if pair.get("profile") else None)
+        if proposal is not None and proposal.source == wanted:
             found += 1
         elif proposal is not None:
             wrong += 1
-    positives = sum(1 for pair in labelled()["pairs"] if pair["bank"])
+    positives = sum(1 for pair in pairs if pair["bank"] or pair.get("profile"))
     return found / max(found + wrong, 1), found / positives
 
 
@@ -50,12 +69,17 @@ def test_the_labelled_set_is_large_sourced_and_names_real_bank_items(shipped_lib
     for pair in data["pairs"]:
         assert pair["source"] in sources, pair
         assert pair["bank"] is None or pair["bank"] in shipped_library.bank, pair
-    assert sum(1 for pair in data["pairs"] if pair["bank"] is None) >= 40  # questions the bank does not ask
+        assert pair.get("profile") is None or (pair["bank"] is None and pair["profile"] in PROFILE_FACTS), pair
+    assert sum(1 for pair in data["pairs"] if pair["bank"] is None and not pair.get("profile")) >= 40  # none asks
+    halves = [half(pair) for pair in data["pairs"]]
+    assert min(halves.count("tuning"), halves.count("held_out")) >= 60
 
 
-def test_matching_precision_and_recall_on_the_labelled_set(shipped_library):
-    precision, recall = measure(shipped_library)
-    print(f"precision {precision:.3f} recall {recall:.3f}")
+def test_matching_precision_and_recall_on_the_held_out_half(shipped_library):
+    for which in ("tuning", "held_out"):
+        precision, recall = measure(shipped_library, (which,))
+        print(f"{which}: precision {precision:.3f} recall {recall:.3f}")
+    precision, recall = measure(shipped_library, ("held_out",))
     assert precision >= FLOOR_PRECISION and recall >= FLOOR_RECALL
 
 
@@ -121,6 +145,9 @@ def test_derive_from_is_read_checked_and_kept_in_the_snapshot(tmp_path, shipped_
         ({"map": {"4": "yes"}}, "needs 'bank'"),
         ("bank_reconciliation", "'derive_from' must be a mapping"),
         ({"bank": "bank_reconciliation", "map": {"4": "yes"}, "when": "always"}, "unknown key 'when'"),
+        ({"profile": "motto"}, "no profile fact 'motto'"),
+        ({"profile": "name"}, "answers a long_text or short_text question, not a yes_no"),
+        ({"profile": "founded_year", "bank": "bank_reconciliation"}, "either 'profile' or 'bank'"),
     ],
 )
 def test_a_bad_derive_from_is_refused_with_its_reason(tmp_path, rule, says):
@@ -171,3 +198,34 @@ def test_the_shared_samples_are_matched_and_derivations_proposed(shipped_library
         "consortium.xlsx", (SAMPLES / "consortium_bilingual_template.xlsx").read_bytes(), root, shipped_library
     )
     assert {"bank_reconciliation", "data_protection"} <= set(consortium.matched.values())  # was 0 of 8
+
+
+def test_a_question_asking_a_fact_of_the_organisation_is_answered_from_its_record(tmp_path, shipped_library):
+    index = BankIndex(shipped_library)
+    asks = {
+        ("number", "Year founded"): "founded_year",
+        ("short_text", "Année de création"): "founded_year",
+        ("short_text", "Legal name of the organisation"): "name",
+        ("short_text", "Pays d'enregistrement"): "country",
+        ("number", "How many people work for your organisation?"): None,  # the bank's staff_count asks it
+        ("short_text", "Name of the person responsible for child protection"): None,
+        ("long_text", "In which countries do you work?"): None,
+        ("yes_no", "Year founded"): None,  # no fact of the record answers a yes/no question
+    }
+    for (kind, text), fact in asks.items():
+        proposal = index.propose({"type": kind, "text": {"en": text}})
+        assert (proposal.profile if proposal else None) == fact, text
+    root = Path(__file__).resolve().parents[2] / "questionnaires"
+    rule = {"profile": "founded_year"}
+    question = {"id": "year", "type": "number", "text": {"en": "Year founded"}, "derive_from": rule}
+    library, problems = _questionnaire(tmp_path, root, question)
+    assert problems == []
+    asked = library.questionnaire("funder-x").question("year")
+    assert asked.derive_from.profile == "founded_year" and asked.derive_from.bank is None
+    again = questionnaire_from_data(questionnaire_to_data(library.questionnaire("funder-x")))
+    assert again.question("year").derive_from == asked.derive_from
+    facts = {"name": "Fundação Horizonte", "country": "BR", "founded_year": 1998, "staff_size": None}
+    assert asked.derive_from.value_from_profile(facts, "number") == 1998
+    country = Derivation(profile="country")
+    assert country.value_from_profile(facts, "short_text", "fr") == "Brésil"
+    assert Derivation(profile="staff_size").value_from_profile(facts, "number") is None  # not held: asked

@@ -9,6 +9,7 @@ The format is documented in docs/definitions.md. Import from this package; the m
 
 from .fields import DefinitionError, Problem
 from .model import (
+    PROFILE_FACTS,
     UNKNOWN_LABEL,
     YES_NO_LABELS,
     Applicability,
@@ -28,6 +29,7 @@ from .reader import check_library, load_library, questionnaire_from_data
 from .snapshot import canonical_json, definition_hash, questionnaire_to_data
 
 __all__ = [
+    "PROFILE_FACTS",
     "UNKNOWN_LABEL",
     "YES_NO_LABELS",
     "Applicability",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -120,15 +121,29 @@ class Choice:
     next_step: Text | None = None
 
 
+#: Facts of the organisation's own record a question may be answered from (`derive_from: {profile: <fact>}`), with
+#: the answer types each can fill: its usual name, its country (ISO 3166 code; a text answer gets the country's name),
+#: the year it was founded and its staff (full-time equivalent).
+PROFILE_FACTS: dict[str, frozenset[str]] = {
+    "name": frozenset({"short_text", "long_text"}),
+    "country": frozenset({"short_text", "long_text"}),
+    "founded_year": frozenset({"number", "short_text"}),
+    "staff_size": frozenset({"number", "short_text"}),
+}
+
+
 @dataclass(frozen=True)
 class Derivation:
-    """How the answer to a bank item of another type answers a question (`derive_from`), for the respondent to
-    confirm: e.g. a maturity of 3 or 4 answers a funder's yes/no question "yes"."""
+    """How the answer to a bank item of another type (`bank`), or a fact of the organisation's own record
+    (`profile`), answers a question (`derive_from`), for the respondent to confirm: e.g. a maturity of 3 or 4
+    answers a funder's yes/no question "yes"; the year founded answers "Year founded"."""
 
-    bank: str
+    bank: str | None = None
     #: The bank item's answer value -> this question's value; a value missing here answers nothing. Empty for a
     #: text question, which takes the label of the bank answer.
     map: tuple[tuple[str, str], ...] = ()
+    #: The fact of the organisation's record (one of PROFILE_FACTS) that answers the question, instead of `bank`.
+    profile: str | None = None
 
     def value_for(self, source: Question, value: object, language: str = DEFAULT_LANGUAGE) -> str | None:
         """This question's answer from the bank item's answer `value` (`source` is the bank item), or None."""
@@ -139,7 +154,26 @@ class Derivation:
         choice = source.choice(str(value))
         return choice.label.get(language) if choice is not None else None
 
+    def value_from_profile(
+        self, facts: Mapping[str, object], question_type: str, language: str = DEFAULT_LANGUAGE
+    ) -> object | None:
+        """This question's answer from the organisation's record (`facts`: name, country, founded_year,
+        staff_size), or None when the record does not hold the fact."""
+        value = facts.get(self.profile or "")
+        if value is None or value == "" or isinstance(value, bool):
+            return None
+        if self.profile == "country" and isinstance(value, str):
+            from babel import Locale, UnknownLocaleError
+
+            with contextlib.suppress(ValueError, UnknownLocaleError):
+                value = Locale.parse(language).territories.get(value.upper(), value)
+        if question_type == "number":
+            return value if isinstance(value, int) else None
+        return str(value)
+
     def to_data(self) -> dict[str, object]:
+        if self.profile is not None:
+            return {"profile": self.profile}
         data: dict[str, object] = {"bank": self.bank}
         if self.map:
             data["map"] = dict(self.map)

@@ -23,7 +23,7 @@ from .fields import (
     read_text,
     wrap_single,
 )
-from .model import YES_NO_LABELS, Applicability, Choice, Derivation, Question
+from .model import PROFILE_FACTS, YES_NO_LABELS, Applicability, Choice, Derivation, Question
 
 # --- questions ------------------------------------------------------------------------------------
 
@@ -326,12 +326,15 @@ def _same_as(raw: LinedDict, sink: ProblemSink, context: Context, content: Quest
 def _derive_from(raw: LinedDict, sink: ProblemSink, context: Context, content: Question) -> Derivation | None:
     """`derive_from: {bank: <bank id>, map: {<its value>: <this question's value>}}`: the answer to a bank item of
     another type proposes this question's answer, for the respondent to confirm. A text question may leave out
-    `map`: it takes the label of the bank answer."""
+    `map`: it takes the label of the bank answer. `derive_from: {profile: <fact>}`: a fact of the organisation's
+    own record (PROFILE_FACTS) proposes it."""
     line, question_id = raw.line_of("derive_from"), content.id
     entry = read_mapping(raw["derive_from"], sink, line, "'derive_from'", question_id)
     if entry is None:
         return None
-    check_keys(entry, {"bank", "map"}, sink, "derive_from", question_id)
+    check_keys(entry, {"bank", "map", "profile"}, sink, "derive_from", question_id)
+    if "profile" in entry:
+        return _from_profile(entry, sink, line, content)
     bank_id, rule = entry.get("bank"), entry.get("map", {})
     if not isinstance(bank_id, str) or not bank_id:
         sink.add(line, "'derive_from' needs 'bank': the id of the bank item whose answer is used", question_id)
@@ -365,6 +368,22 @@ def _derive_from(raw: LinedDict, sink: ProblemSink, context: Context, content: Q
         sink.add(line, f"a {content.type} question cannot take its answer from another question's", question_id)
         return None
     return Derivation(bank_id, pairs)
+
+
+def _from_profile(entry: LinedDict, sink: ProblemSink, line: int, content: Question) -> Derivation | None:
+    fact, question_id = entry["profile"], content.id
+    if "bank" in entry or "map" in entry:
+        sink.add(line, "'derive_from' takes either 'profile' or 'bank' (with 'map'), not both", question_id)
+        return None
+    if fact not in PROFILE_FACTS:
+        listed = ", ".join(PROFILE_FACTS)
+        sink.add(line, f"derive_from: no profile fact {fact!r} (the facts: {listed})", question_id)
+        return None
+    if content.type not in PROFILE_FACTS[fact]:
+        types = " or ".join(sorted(PROFILE_FACTS[fact]))
+        sink.add(line, f"derive_from profile {fact!r} answers a {types} question, not a {content.type}", question_id)
+        return None
+    return Derivation(profile=fact)
 
 
 def _takes_text(question: Question) -> bool:
