@@ -161,6 +161,14 @@ _FACT_WORDS = {
     "telefone",
 }
 _FACTS = {kind: tuple(f" {phrase} " for phrase in phrases.split(", ")) for kind, phrases in _FACT_WORDS.items()}
+#: Words that word a question in the negative, so that "yes" means the practice is missing (normalised; en, fr,
+#: es, pt): "Is there a lack of segregation of duties?", "Des rapports ont-ils été remis en retard ?".
+_NEGATIVE_WORDS = (
+    "lack lacks lacking absence absent without insufficient inadequate late delayed overdue fail fails failed "
+    "failure not never manque absence sans insuffisant insuffisante retard jamais falta ausencia sin insuficiente "
+    "retraso nunca sem atraso nao"
+)
+NEGATIVE = frozenset(_NEGATIVE_WORDS.split())
 #: Maturity level -> yes / partly / no (levels 3 and 4 are the documented, applied practice).
 MATURITY_TO = {"4": "yes", "3": "yes", "2": "partly", "1": "no"}
 
@@ -308,6 +316,19 @@ def facts_asked(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(kind for kind, phrases in _FACTS.items() if any(phrase in padded for phrase in phrases))
 
 
+def negative(texts: Iterable[str]) -> bool:
+    """Whether a question is worded in the negative (see NEGATIVE)."""
+    return any(word in NEGATIVE for text in texts if isinstance(text, str) for word in normalise(text).split())
+
+
+def _opposite(question: Mapping[str, Any], item: Question) -> bool:
+    """Whether one of the two is worded in the negative and the other not: a yes to one is a no to the other."""
+    return negative((question.get("text") or {}).values()) != negative(item.text.to_data().values())
+
+
+_FLIP = {"yes": "no", "no": "yes", "partly": "partly"}
+
+
 def rule_between(question: Mapping[str, Any], item: Question) -> tuple[tuple[str, str], ...] | None:
     """The default rule by which `item`'s answer answers `question` (a definition dict), or None when its answer
     cannot say this question's answer. An empty rule: the bank answer's label is the answer (text questions)."""
@@ -315,7 +336,8 @@ def rule_between(question: Mapping[str, Any], item: Question) -> tuple[tuple[str
     if mine.choices_from is None:  # a text question takes a described level or choice as it is
         takes_text = mine.xlsform_type == "text" and not mine.is_document and not mine.compares_as_number
         asked = facts_asked((question.get("text") or {}).values())
-        return () if takes_text and theirs.choices_from in (ANCHORS, CHOICES) and not asked else None
+        plain = takes_text and not asked and not _opposite(question, item)  # a description cannot be turned round
+        return () if plain and theirs.choices_from in (ANCHORS, CHOICES) else None
     if mine.choices_from == YES_NO_SCORES:
         own = {"yes": "yes", "no": "no"}
     elif mine.choices_from == CHOICES and not mine.is_multiple:
@@ -325,10 +347,11 @@ def rule_between(question: Mapping[str, Any], item: Question) -> tuple[tuple[str
         return None
     if "yes" not in own or "no" not in own:
         return None
+    flip = _FLIP if _opposite(question, item) else {meaning: meaning for meaning in _FLIP}
     if theirs.choices_from == ANCHORS:
-        return tuple((level, own[meaning]) for level, meaning in MATURITY_TO.items() if meaning in own)
-    if theirs.choices_from == YES_NO_SCORES and mine.choices_from != YES_NO_SCORES:
-        return (("yes", own["yes"]), ("no", own["no"]))
+        return tuple((level, own[flip[meaning]]) for level, meaning in MATURITY_TO.items() if flip[meaning] in own)
+    if theirs.choices_from == YES_NO_SCORES and (mine.choices_from != YES_NO_SCORES or flip["yes"] == "no"):
+        return (("yes", own[flip["yes"]]), ("no", own[flip["no"]]))
     return None
 
 
@@ -453,6 +476,8 @@ _CANNOT: Any = object()
 
 def _carry(question: Mapping[str, Any], item: Question) -> Any:
     """How `item`'s answer answers `question`: _SAME (the same type), a rule, or _CANNOT."""
+    if item.type == question.get("type") and item.type == "yes_no" and _opposite(question, item):
+        return rule_between(question, item)  # a yes to one is a no to the other
     if item.type == question.get("type"):
         if not TYPES[item.type].choices_from:  # two free answers: both ask the same kind of fact, if any
             mine, theirs = facts_asked((question.get("text") or {}).values()), facts_asked(item.text.to_data().values())

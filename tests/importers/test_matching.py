@@ -229,3 +229,15 @@ def test_a_question_asking_a_fact_of_the_organisation_is_answered_from_its_recor
     country = Derivation(profile="country")
     assert country.value_from_profile(facts, "short_text", "fr") == "Brésil"
     assert Derivation(profile="staff_size").value_from_profile(facts, "number") is None  # not held: asked
+
+
+def test_a_question_worded_in_the_negative_gets_the_rule_turned_round(shipped_library):
+    index = BankIndex(shipped_library)
+    lack = index.propose({"type": "yes_no", "text": {"en": "Is there a lack of segregation of duties?"}})
+    assert lack.bank == "segregation_of_duties" and dict(lack.derive) == {"4": "no", "3": "no", "1": "yes"}
+    late = index.propose({"type": "yes_no", "text": {"fr": "Des rapports financiers ont-ils été remis en retard ?"}})
+    assert late.bank == "reporting_timeliness" and dict(late.derive)["1"] == "yes"
+    negated = {"type": "yes_no", "text": {"en": "Is the bank account not held in the organisation's name?"}}
+    assert dict(index.propose(negated).derive) == {"yes": "no", "no": "yes"}  # not the same answer
+    describe = {"type": "long_text", "text": {"en": "Describe the lack of segregation of duties."}}
+    assert rule_between(describe, shipped_library.bank["segregation_of_duties"]) is None
