@@ -566,4 +566,5 @@ FR = {
     "%(num)d answer changed since your change request: marked below.": ("%(num)d réponse modifiée depuis votre demande : signalée ci-dessous.", "%(num)d réponses modifiées depuis votre demande : signalées ci-dessous."),
     "Accept every answer in “%(section)s”": "Accepter toutes les réponses de « %(section)s »",
     "changed: check the evidence": "modifiée : vérifiez les justificatifs",
+    "To replace a file, tick “Remove” beside it and choose the new one.": "Pour remplacer un fichier, cochez « Retirer » à côté et choisissez le nouveau.",
 }

@@ -422,8 +422,15 @@ def review(assessment_id: int):
         missing=sum(len(row["missing_required"]) for row in sections),
         drafts=sum(len(row["drafts"]) for row in sections),
         can_answer=access.can_answer(current_user, assessment),
+        ask_burden=asks_burden(assessment),
         lang=display_language(),
     )
+
+
+def asks_burden(assessment: Assessment) -> bool:
+    """Whether submitting asks how proportionate the request was: a partner's own assessment only (the feedback
+    questionnaire asks it among its questions, and the institute's disclosure is its own)."""
+    return assessment.direction == "partner_self"
 
 
 @bp.post("/a/<id:assessment_id>/submit")
@@ -443,7 +450,7 @@ def submit(assessment_id: int):
             "error",
         )
         return redirect(url_for("respond.review", assessment_id=assessment.id))
-    rating = request.form.get("burden_rating", "")
+    rating = request.form.get("burden_rating", "") if asks_burden(assessment) else ""
     if rating in {"1", "2", "3", "4", "5", "6", "7"}:
         assessment.burden_rating = int(rating)
     comment = (request.form.get("burden_comment") or "").strip()

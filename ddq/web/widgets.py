@@ -23,6 +23,11 @@ def _radio(question: Question) -> Field:
     return RadioField(choices=_choices(question), validate_choice=False)
 
 
+def _scale(question: Question) -> Field:
+    """A rating: one radio button per point of the question's scale (read as a number by the rating type)."""
+    return RadioField(choices=[], validate_choice=False)
+
+
 def _checkboxes(question: Question) -> Field:
     return SelectMultipleField(choices=_choices(question), validate_choice=False)
 
@@ -56,7 +61,7 @@ WIDGETS: dict[str, Widget] = {
     "number": Widget(_text, "number"),
     "money": Widget(_text, "number"),
     "percent": Widget(_text, "number"),
-    "rating": Widget(_text, "rating"),
+    "rating": Widget(_scale, "scale"),
     "date": Widget(_text, "date"),
     "short_text": Widget(_text, "text"),
     "long_text": Widget(_textarea, "textarea"),

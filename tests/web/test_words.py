@@ -1,0 +1,94 @@
+"""What pages say: ratings as scales of buttons, each question asked once, counts, names and links that hold."""
+
+import re
+
+import sqlalchemy as sa
+
+from ddq.store.models import Answer, Assessment
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def reopen(data, assessment_id, status="in_progress"):
+    with data() as session:
+        session.get(Assessment, assessment_id).status = status
+        session.commit()
+
+
+# --- ratings ----------------------------------------------------------------------------------------
+
+
+def test_ratings_are_radio_scales_with_one_button_per_point(browser, ids, data):
+    reopen(data, ids["a_rating"])
+    partner = browser("partner_a")
+    html = page(partner, f"/a/{ids['a_rating']}/s/due_diligence")
+    points = re.findall(r'name="q_due_diligence_proportionate" value="(\d+)"', html)
+    assert points == [str(n) for n in range(1, 8)]
+    html = page(partner, f"/a/{ids['a_rating']}/s/overall")
+    points = re.findall(r'name="q_recommend" value="(\d+)"', html)
+    assert points == [str(n) for n in range(0, 11)]
+    assert 'type="text" id="q_recommend"' not in html
+
+
+def test_a_chosen_point_is_saved_as_a_number_and_shown_checked(browser, ids, data):
+    reopen(data, ids["a_rating"])
+    partner = browser("partner_a")
+    response = partner.post(f"/a/{ids['a_rating']}/s/overall", data={"q_recommend": "8"})
+    assert response.status_code == 302
+    with data() as session:
+        answer = session.scalar(
+            sa.select(Answer).where(Answer.assessment_id == ids["a_rating"], Answer.question_id == "recommend")
+        )
+        assert answer.value == 8
+    html = page(partner, f"/a/{ids['a_rating']}/s/overall")
+    assert re.search(r'name="q_recommend" value="8" data-number checked', html)
+
+
+def test_a_point_off_the_scale_is_refused_and_named(browser, ids, data):
+    reopen(data, ids["a_rating"])
+    response = browser("partner_a").post(f"/a/{ids['a_rating']}/s/overall", data={"q_recommend": "11"})
+    assert response.status_code == 200 and 'id="err-recommend"' in response.get_data(as_text=True)
+
+
+# --- proportionality asked once ---------------------------------------------------------------------------
+
+
+def answer_everything(partner, data, assessment_id):
+    """Give every question of an assessment an answer, so that its review page offers to submit."""
+    from ddq.store.operations import questionnaire_of
+
+    with data() as session:
+        questionnaire = questionnaire_of(session.get(Assessment, assessment_id).questionnaire_version)
+    for section in questionnaire.sections:
+        fields = {}
+        for question in section.questions:
+            if question.choices:
+                fields[f"q_{question.id}"] = question.choices[0].value
+            elif question.maximum is not None:
+                fields[f"q_{question.id}"] = str(int(question.minimum or 0))
+            else:
+                fields[f"q_{question.id}"] = "An answer"
+        partner.post(f"/a/{assessment_id}/s/{section.id}", data=fields)
+
+
+def test_the_feedback_questionnaire_does_not_ask_proportionality_again_on_submitting(browser, ids, data):
+    reopen(data, ids["a_rating"])
+    partner = browser("partner_a")
+    answer_everything(partner, data, ids["a_rating"])
+    html = page(partner, f"/a/{ids['a_rating']}/review")
+    assert "submit-form" in html and "burden_rating" not in html
+
+
+def test_submitting_the_feedback_questionnaire_keeps_no_second_proportionality_rating(browser, ids, data):
+    reopen(data, ids["a_rating"])
+    partner = browser("partner_a")
+    answer_everything(partner, data, ids["a_rating"])
+    response = partner.post(f"/a/{ids['a_rating']}/submit", data={"burden_rating": "3"})
+    assert response.status_code == 302
+    with data() as session:
+        assessment = session.get(Assessment, ids["a_rating"])
+        assert (assessment.status, assessment.burden_rating) == ("submitted", None)
