@@ -6,12 +6,15 @@ The web pages and the command line call these, then hand the facts to `ddq.repor
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from ..core.burden import estimate
+from ..core.evidence import effective_level
 from ..core.facts import (
     ActionItemFacts,
     AnswerView,
@@ -24,11 +27,12 @@ from ..core.facts import (
     ReportFacts,
 )
 from ..core.ledger import RequestFacts
-from ..core.scoring import Stage
-from .models import Answer, Assessment, EvidenceFile, Organisation, QuestionnaireVersion, SectionTime
+from ..core.scoring import AnswerInput, Stage
+from .models import Answer, Assessment, EvidenceFile, Organisation, Partnership, QuestionnaireVersion, SectionTime
 from .operations import host_organisation, questionnaire_of
 from .passport import DEFAULT_VALIDITY_MONTHS, _aware
 from .queries import published_disclosure, scope_of, scoring_inputs
+from .ratings import ratings_of
 
 #: Feedback counts once its partner has sent it.
 SUBMITTED = ("submitted", "accepted")
@@ -108,16 +112,14 @@ def assessment_facts(
 Documents = tuple[dict[int, list[str]], dict[int, list[dt.date | None]]]
 
 
-def documents_of(session: Session, assessment_ids: list[int]) -> Documents:
-    """Every document of some assessments, by answer id, in one query."""
+def documents_of(session: Session, assessment_ids: list[int] | None) -> Documents:
+    """Every document of some assessments (None: of every assessment), by answer id, in one query."""
     files: dict[int, list[str]] = {}
     expiries: dict[int, list[dt.date | None]] = {}
-    for answer_id, name, expires_on in session.execute(
-        sa.select(EvidenceFile.answer_id, EvidenceFile.original_name, EvidenceFile.expires_on)
-        .join(Answer, EvidenceFile.answer_id == Answer.id)
-        .where(Answer.assessment_id.in_(assessment_ids))
-        .order_by(EvidenceFile.id)
-    ):
+    query = sa.select(EvidenceFile.answer_id, EvidenceFile.original_name, EvidenceFile.expires_on)
+    if assessment_ids is not None:
+        query = query.join(Answer, EvidenceFile.answer_id == Answer.id).where(Answer.assessment_id.in_(assessment_ids))
+    for answer_id, name, expires_on in session.execute(query.order_by(EvidenceFile.id)):
         files.setdefault(answer_id, []).append(name)
         expiries.setdefault(answer_id, []).append(expires_on)
     return files, expiries
@@ -163,7 +165,7 @@ def reciprocal_facts(session: Session, assessment: Assessment) -> ReciprocalFact
     )
 
 
-def _latest_self_assessments_query(where: tuple = ()) -> sa.Select:
+def _latest_self_assessments_query(where: tuple = (), columns: tuple = (Assessment,)) -> sa.Select:
     rank = (
         sa.func.row_number()
         .over(partition_by=Assessment.subject_id, order_by=(Assessment.created_at.desc(), Assessment.id.desc()))
@@ -171,7 +173,8 @@ def _latest_self_assessments_query(where: tuple = ()) -> sa.Select:
     )
     ranked = sa.select(Assessment.id, rank).where(Assessment.direction == "partner_self").subquery()
     return (
-        sa.select(Assessment)
+        sa.select(*columns)
+        .select_from(Assessment)
         .join(ranked, sa.and_(ranked.c.id == Assessment.id, ranked.c.rank == 1))
         .join(Organisation, Assessment.subject_id == Organisation.id)
         .where(*where)
@@ -206,20 +209,147 @@ def latest_self_assessments(
     )
 
 
+class _Partnership(NamedTuple):
+    title: str
+    type: str
+    roles: list[str]
+    tier: str | None
+
+
+class _Request(NamedTuple):
+    """A partner's latest self-assessment as the portfolio reads it (what `scope_of` reads, and who it is about)."""
+
+    id: int
+    direction: str
+    tier: str | None
+    status: str
+    version_id: int
+    name: str
+    country: str | None
+    staff_size: int | None
+    founded_year: int | None
+    partnership: _Partnership | None
+
+
+_REQUEST_COLUMNS = (
+    Assessment.id,
+    Assessment.direction,
+    Assessment.tier,
+    Assessment.status,
+    Assessment.questionnaire_version_id,
+    Organisation.name,
+    Organisation.country,
+    Organisation.staff_size,
+    Organisation.founded_year,
+    Partnership.id.label("partnership_id"),
+    Partnership.title,
+    Partnership.type,
+    Partnership.roles,
+    Partnership.tier.label("partnership_tier"),
+)
+
+
 def portfolio_facts(session: Session, **page) -> PortfolioFacts:
-    """The portfolio's facts; `page` (where, order_by, limit, offset) as `latest_self_assessments` takes them."""
+    """The portfolio's facts; `page` (where, order_by, limit, offset) as `latest_self_assessments` takes them.
+
+    Read as plain rows in a fixed number of queries, with no ORM object per answer: who each assessment is about,
+    its scope and stage, its answers as scoring reads them (the evidence level as it stands today, `effective_level`
+    over the documents' expiry dates), time spent and ratings. The answers' report views and the action items are
+    not read: a report reads those through `assessment_facts`."""
     host = host_name(session)
-    chosen = latest_self_assessments(session, **page)
-    seconds = active_seconds(session, [a.id for a in chosen] if page.get("limit") is not None else None)
-    documents = documents_of(session, [a.id for a in chosen])
-    return PortfolioFacts(
-        tuple(
-            assessment_facts(session, a, host=host, seconds=seconds.get(a.id, 0), documents=documents)
-            for a in chosen
-        ),
-        disclosure_facts(session),
-        host,
+    query = _latest_self_assessments_query(page.get("where", ()), _REQUEST_COLUMNS).outerjoin(
+        Partnership, Assessment.partnership_id == Partnership.id
     )
+    query = (
+        query.order_by(*page.get("order_by", ()), Organisation.name, Assessment.id)
+        .limit(page.get("limit"))
+        .offset(page.get("offset", 0))
+    )
+    chosen = [
+        _Request(*row[:9], _Partnership(*row[10:]) if row[9] is not None else None)
+        for row in session.execute(query)
+    ]
+    ids = [request.id for request in chosen]
+    every = page.get("limit") is None  # every partner: no thousands of ids as parameters
+    versions = {
+        version.id: version
+        for version in session.scalars(
+            sa.select(QuestionnaireVersion).where(
+                QuestionnaireVersion.id.in_({request.version_id for request in chosen})
+            )
+        )
+    }
+    seconds = active_seconds(session, None if every else ids)
+    _, expiries = documents_of(session, None if every else ids)
+    ratings = ratings_of(session, ids) if ids else {}
+    made_on = today()
+    answers: dict[int, dict[str, AnswerInput]] = {assessment_id: {} for assessment_id in ids}
+    shared: dict[tuple, AnswerInput] = {}  # inputs are immutable: one per distinct (value, N/A, level) of a scalar
+    answered = _answers_of(session)
+    query = (
+        _latest_self_assessments_query(page.get("where", ()), (Assessment.id, answered))
+        if every
+        else sa.select(Assessment.id, answered).where(Assessment.id.in_(ids))
+    )
+    for assessment_id, rows in session.execute(query):
+        if rows is None:
+            continue
+        found = answers[assessment_id]
+        for answer_id, question_id, value, not_applicable, level in json.loads(rows):
+            if answer_id in expiries:  # without documents, the recorded level stands
+                level = effective_level(level, expiries[answer_id], made_on)
+            if isinstance(value, list | dict):
+                found[question_id] = AnswerInput(value, bool(not_applicable), level)
+                continue
+            key = (type(value), value, not_applicable, level)
+            given = shared.get(key)
+            if given is None:
+                given = shared[key] = AnswerInput(value, bool(not_applicable), level)
+            found[question_id] = given
+    facts = []
+    for request in chosen:
+        version, partnership = versions[request.version_id], request.partnership
+        facts.append(
+            AssessmentFacts(
+                id=request.id,
+                direction=request.direction,
+                questionnaire=questionnaire_of(version),
+                questionnaire_key=version.sha256,
+                scope=scope_of(request),
+                stage=Stage(request.staff_size, request.founded_year, made_on.year),
+                answers=answers[request.id],
+                views={},
+                facts=ReportFacts(
+                    organisation=request.name,
+                    country=request.country,
+                    staff_size=request.staff_size,
+                    founded_year=request.founded_year,
+                    partnership=partnership.title if partnership else None,
+                    partnership_type=partnership.type if partnership else None,
+                    roles=tuple(partnership.roles) if partnership else (),
+                    tier=request.tier,
+                    status=request.status,
+                    generated_on=made_on.isoformat(),
+                    host=host,
+                ),
+                partnered=partnership is not None,
+                active_seconds=int(seconds.get(request.id, 0) or 0),
+                ratings=ratings.get(request.id, ()),
+            )
+        )
+    return PortfolioFacts(tuple(facts), disclosure_facts(session), host)
+
+
+def _answers_of(session: Session) -> sa.ScalarSelect:
+    """An assessment's answers (id, question id, value, N/A, recorded evidence level) as a JSON array of arrays, a
+    subquery of the assessment's row: the values are decoded in one call per assessment rather than one per answer,
+    and the answers are read through their index, assessment by assessment."""
+    columns = (Answer.id, Answer.question_id, Answer.value, Answer.not_applicable, Answer.evidence_level)
+    if session.get_bind().dialect.name == "postgresql":
+        rows = sa.cast(sa.func.json_agg(sa.func.json_build_array(*columns)), sa.Text)
+    else:  # SQLite keeps JSON as text: json() reads it as JSON again
+        rows = sa.func.json_group_array(sa.func.json_array(*columns[:2], sa.func.json(Answer.value), *columns[3:]))
+    return sa.select(rows).where(Answer.assessment_id == Assessment.id).scalar_subquery()
 
 
 def latest_self_assessment_facts(session: Session, organisation_id: int) -> AssessmentFacts | None:

@@ -113,3 +113,34 @@ def test_ledger_agrees_with_the_per_assessment_counts(tmp_path):
         assert [r.assessment_id for r in ledger_requests(db.session, partner_id=one.subject_id)] == [
             a.id for a in assessments if a.subject_id == one.subject_id
         ]
+
+
+def test_portfolio_rows_agree_with_each_assessments_facts(tmp_path):
+    """The portfolio's plain-rows read gives each assessment the facts `assessment_facts` gives it: scoring inputs
+    with the evidence level as it stands today (expired documents back nothing), scope, stage and who it is about."""
+    from ddq.store.models import Assessment
+    from ddq.store.report_facts import assessment_facts, portfolio_facts
+
+    app, _ = _institute(tmp_path, 12)
+    with app.app_context():
+        portfolio = portfolio_facts(db.session)
+        assert len(portfolio.assessments) == 12
+        lowered = 0
+        for facts in portfolio.assessments:
+            expected = assessment_facts(db.session, db.session.get(Assessment, facts.id))
+            assert facts.answers == expected.answers
+            assert (facts.scope, facts.stage, facts.facts, facts.questionnaire_key, facts.partnered) == (
+                expected.scope,
+                expected.stage,
+                expected.facts,
+                expected.questionnaire_key,
+                expected.partnered,
+            )
+            assert facts.active_seconds == expected.active_seconds
+            assert facts.questionnaire is expected.questionnaire
+            stored = db.session.get(Assessment, facts.id).answers
+            recorded = {answer.question_id: answer.evidence_level for answer in stored}
+            lowered += sum(answer.evidence_level < recorded[qid] for qid, answer in facts.answers.items())
+        assert lowered > 0, "no expired document lowers a level: the rule is not exercised"
+        page = portfolio_facts(db.session, limit=5, offset=5)
+        assert [facts.id for facts in page.assessments] == [facts.id for facts in portfolio.assessments[5:10]]
