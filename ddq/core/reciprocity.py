@@ -29,7 +29,7 @@ class DomainParity:
     disclosed_documents: int
     #: Questions the institute disclosed in the domain beyond those it asked.
     extra_disclosures: int
-    #: Both sides' scores over the same question pairs (`compared_items` of them).
+    #: Both sides' scores over the same question pairs: those where each side has a score (`compared_items`).
     partner_score: float | None
     host_score: float | None
     compared_items: int = 0
@@ -103,6 +103,7 @@ def reciprocity(
             if counterpart is not None:
                 pairs.append((question, counterpart))
         disclosed = [(mine, theirs) for mine, theirs in pairs if _answered(host_answers.get(theirs.id))]
+        compared = [pair for pair in pairs if _both_scored(pair, partner_scorecard, host_scorecard)]
         documents_supplied = sum(1 for mine, theirs in disclosed if mine.asks_document and documents.get(theirs.id))
         extra = [
             question
@@ -122,14 +123,26 @@ def reciprocity(
                 disclosed_items=len(disclosed),
                 disclosed_documents=documents_supplied,
                 extra_disclosures=len(extra),
-                partner_score=_mean(partner_scorecard, {mine.id for mine, _ in pairs}),
-                host_score=_mean(host_scorecard, {theirs.id for _, theirs in pairs}),
-                compared_items=len(pairs),
+                partner_score=_mean(partner_scorecard, {mine.id for mine, _ in compared}),
+                host_score=_mean(host_scorecard, {theirs.id for _, theirs in compared}),
+                compared_items=len(compared),
                 host_full_score=_domain_score(host_scorecard, domain),
                 hidden_on_host_side=hidden_on_host,
             )
         )
     return Reciprocity(tuple(rows))
+
+
+def _both_scored(pair: tuple[Question, Question], partner: Scorecard | None, host: Scorecard | None) -> bool:
+    """Whether both questions of a pair carry a score on their side (of the scorecards given, else by definition)."""
+    mine, theirs = pair
+    return _scored(partner, mine) and _scored(host, theirs)
+
+
+def _scored(scorecard: Scorecard | None, question: Question) -> bool:
+    if scorecard is None:
+        return question.scored and not question.gate
+    return any(item.question_id == question.id and item.status == "scored" for item in scorecard.items)
 
 
 def _mean(scorecard: Scorecard | None, question_ids: set[str]) -> float | None:
