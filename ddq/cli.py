@@ -231,6 +231,12 @@ def scorecard_command(assessment_id: int, as_json: bool, draft: bool) -> None:
         click.echo(f"  gates: {len(card['gates'])}, flagged: {', '.join(flagged) or 'none'}")
     if summary["parity"]:
         click.echo(f"domains at parity: {summary['parity']['domains_at_parity']:.0%}")
+    if summary["consensus"]:
+        spread = summary["consensus"]
+        click.echo(
+            f"rated by several people: {len(spread['items'])} items; "
+            f"least consensus: {', '.join(spread['least_consensus']) or 'none'}"
+        )
 
 
 def _figure(value: float | None) -> str:

@@ -44,6 +44,8 @@ class DemoPartner:
     rating_status: str | None
     #: The self-assessment is due this many days from today (negative: overdue), so that `ddq tick` has work.
     due_in_days: int = 60
+    #: A colleague who rated some items differently (the report's areas of least consensus), or None.
+    colleague: str | None = None
 
 
 HOST = "BIL (the institute)"
@@ -78,6 +80,7 @@ PARTNERS = (
         3.1,
         "submitted",
         "submitted",
+        colleague="Awa Sawadogo",
     ),
     DemoPartner(
         "Alianza Comunitaria por el Agua",
@@ -217,6 +220,8 @@ def _demo_partner(
         share=share,
         facts={"staff_count": spec.staff_size},
     )
+    if spec.colleague:
+        _colleague_rates(session, assessment, partner, spec.colleague, number)
     _advance(session, assessment, path[1:], reviewer)
     if spec.self_status == "changes_requested":
         answer = next(answer for answer in assessment.answers if answer.question_id == "accounting_system")
@@ -358,6 +363,26 @@ def _supply_documents(session: Session, assessment: Assessment, actor: User) -> 
 def _demo_value(question: Question, level: float, rng: random.Random) -> Any:
     """A plausible answer for an organisation whose capacity is around `level`."""
     return type_of(question).sample(question, min(4.0, max(1.0, rng.gauss(level, 0.7))), rng)
+
+
+def _colleague_rates(session: Session, assessment: Assessment, partner: Organisation, name: str, number: int) -> None:
+    """A colleague, who has since left (so today's messages reach the current respondent only), answered the
+    first maturity items again: two levels apart from the respondent on four, one level on two. Their
+    answers are the organisation's now, and both people's ratings are kept."""
+    colleague = ops.create_user(
+        session, f"colleague{number}@partner{number}.example.org", name, "partner_respondent", partner
+    )
+    questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
+    rated = [
+        answer
+        for answer in assessment.answers
+        if questionnaire.question(answer.question_id).type == "maturity" and isinstance(answer.value, int)
+    ]
+    for position, answer in enumerate(rated[:6]):
+        apart = 2 if position < 4 else 1
+        value = answer.value + apart if answer.value + apart <= 4 else answer.value - apart
+        ops.save_answer(session, assessment, answer.question_id, value, active_seconds=45, actor=colleague)
+    colleague.active = False
 
 
 def _second_cycle(session: Session, library: Library, admin: User) -> None:

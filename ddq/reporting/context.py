@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.actions import SuggestedAction, suggest_actions
+from ..core.consensus import LEAST_CONSENSUS_RANGE, Consensus, consensus
 from ..core.definitions import Library, Question, Questionnaire
 from ..core.facts import AnswerView, AssessmentFacts, CapacityFacts, Publication, ReciprocalFacts, ReportFacts
 from ..core.questions import type_of
@@ -67,8 +68,11 @@ def capacity_context(
     host_scorecard: Scorecard | None = None,
     language: str = "en",
     publication: Publication | None = None,
+    spread: Consensus | None = None,
+    show_names: bool = True,
 ) -> dict[str, Any]:
-    """Everything the capacity report shows, as plain data."""
+    """Everything the capacity report shows, as plain data. `spread`: how far apart colleagues' ratings are,
+    with their names when `show_names` (only staff and the organisation itself read them)."""
     domains = domain_rows(scorecard, library, language)
     titles = {row["id"]: row["title"] for row in domains}
     breakdown = []
@@ -136,7 +140,55 @@ def capacity_context(
         "parity": reciprocity.parity if reciprocity else None,
         "parity_totals": parity_totals(reciprocity) if reciprocity else None,
         "publication": publication,
+        "consensus": consensus_rows(spread, questionnaire, titles, language, show_names) if spread else None,
     }
+
+
+def consensus_rows(
+    spread: Consensus, questionnaire: Questionnaire, titles: Mapping[str, str], language: str, show_names: bool
+) -> dict[str, Any] | None:
+    """The items two or more people rated, each with its range, and each domain's summary; None when there are
+    none (one person answered). Names only where `show_names`."""
+    if not spread.items:
+        return None
+
+    def row(item) -> dict[str, Any]:
+        return {
+            "id": item.question_id,
+            "question": questionnaire.question(item.question_id).text.get(language),
+            "domain": titles.get(item.domain, item.domain or ""),
+            "raters": item.raters,
+            "low": item.low,
+            "high": item.high,
+            "range": item.range,
+            "least_consensus": item.least_consensus,
+            "scores": [{"rater": name if show_names else None, "score": score} for name, score in item.scores],
+        }
+
+    return {
+        "threshold": LEAST_CONSENSUS_RANGE,
+        "names": show_names,
+        "items": [row(item) for item in spread.items],
+        "least": [row(item) for item in spread.least_consensus],
+        "domains": [
+            {
+                "id": domain.domain,
+                "title": titles.get(domain.domain, domain.domain or ""),
+                "items": domain.items,
+                "raters": domain.raters,
+                "largest_range": domain.largest_range,
+                "mean_range": domain.mean_range,
+                "least_consensus": domain.least_consensus,
+            }
+            for domain in spread.domains
+        ],
+    }
+
+
+def spread_of(assessment: AssessmentFacts, card: Scorecard) -> Consensus:
+    """How far apart the people who rated the assessment's items are, over the items its scorecard scored."""
+    counted = {item.question_id for item in card.items if item.status == "scored"}
+    return consensus(assessment.questionnaire, assessment.ratings, counted=counted)
 
 
 def standings(domains: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -278,6 +330,9 @@ def capacity_report_context(report: CapacityFacts, library: Library, language: s
         host_scorecard=host_card,
         language=language,
         publication=report.publication,
+        spread=spread_of(assessment, card),
+        # the institute's disclosure is read by every partner: its people's names are not theirs to read
+        show_names=assessment.direction != "host_disclosure",
     )
 
 
@@ -334,6 +389,7 @@ def scorecard_summary(report: CapacityFacts | ReciprocalFacts, library: Library)
         "sides": {own_side: side_summary(card)},
         "parity": None,
         "published": None,
+        "consensus": consensus_summary(spread_of(assessment, card)),
     }
     if host_card is not None and report.disclosure is not None:
         summary["sides"]["institute"] = {
@@ -370,6 +426,39 @@ def scorecard_summary(report: CapacityFacts | ReciprocalFacts, library: Library)
             "fingerprint": publication.fingerprint,
         }
     return summary
+
+
+def consensus_summary(spread: Consensus) -> dict[str, Any] | None:
+    """Where two or more people rated items: each item's raters and range, each domain's summary, and the areas
+    of least consensus (widest range first); None when one person answered everything."""
+    if not spread.items:
+        return None
+    return {
+        "threshold": LEAST_CONSENSUS_RANGE,
+        "least_consensus": [item.question_id for item in spread.least_consensus],
+        "items": {
+            item.question_id: {
+                "domain": item.domain,
+                "raters": item.raters,
+                "low": item.low,
+                "high": item.high,
+                "range": item.range,
+                "least_consensus": item.least_consensus,
+                "scores": [[name, score] for name, score in item.scores],
+            }
+            for item in spread.items
+        },
+        "domains": {
+            domain.domain or "": {
+                "items": domain.items,
+                "raters": domain.raters,
+                "largest_range": domain.largest_range,
+                "mean_range": domain.mean_range,
+                "least_consensus": domain.least_consensus,
+            }
+            for domain in spread.domains
+        },
+    }
 
 
 def side_summary(card: Scorecard) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 A publication is a new row of `published_reports`: the report's facts (answers, questionnaire versions by
 their sha256, the profile weights, the institute's disclosure, partners' feedback, the date used for the
-stage, the facts shown) as canonical data, with the sha256 of that data. Republishing adds the next version
-and keeps every earlier one; nothing here ever changes or deletes a row.
+stage, the facts shown, each person's ratings where several people answered) as canonical data, with the
+sha256 of that data. Republishing adds the next version and keeps every earlier one; nothing here ever
+changes or deletes a row.
 """
 
 from __future__ import annotations

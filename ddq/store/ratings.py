@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..core.consensus import Rating
-from ..core.definitions import Question
+from ..core.consensus import Consensus, Rating, consensus
+from ..core.definitions import Question, Questionnaire
 from ..core.scoring import answer_score
 from .models import Answer, AnswerRating, User, utcnow
 
@@ -50,3 +50,8 @@ def ratings_of(session: Session, assessment_ids: Iterable[int]) -> dict[int, tup
     for assessment_id, question_id, person, name, value in session.execute(query):
         found.setdefault(assessment_id, []).append(Rating(question_id, person, name, value))
     return {assessment_id: tuple(rows) for assessment_id, rows in found.items()}
+
+
+def consensus_of(session: Session, assessment_id: int, questionnaire: Questionnaire) -> Consensus:
+    """How far apart the people who rated an assessment's items are (every item two or more people rated)."""
+    return consensus(questionnaire, ratings_of(session, [assessment_id]).get(assessment_id, ()))

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from ..core.burden import estimate
+from ..core.consensus import Rating
 from ..core.evidence import effective_level
 from ..core.facts import (
     ActionItemFacts,
@@ -55,10 +57,12 @@ def assessment_facts(
     host: str | None = None,
     seconds: int | None = None,
     documents: Documents | None = None,
+    ratings: Mapping[int, tuple[Rating, ...]] | None = None,
 ) -> AssessmentFacts:
     """One assessment as plain facts: its questionnaire, scope, stage, answers and who it is about.
 
-    `documents` (from `documents_of`, for many assessments at once) saves reading them per assessment."""
+    `documents` (from `documents_of`) and `ratings` (from `ratings_of`), read for many assessments at once, save
+    reading them per assessment."""
     subject = assessment.subject
     partnership = assessment.partnership if assessment.direction == "partner_self" else None
     if seconds is None:
@@ -67,6 +71,8 @@ def assessment_facts(
         )
     made_on = today()
     files, expiries = documents if documents is not None else documents_of(session, [assessment.id])
+    if ratings is None:
+        ratings = ratings_of(session, [assessment.id])
     return AssessmentFacts(
         id=assessment.id,
         direction=assessment.direction,
@@ -105,6 +111,7 @@ def assessment_facts(
             for item in assessment.action_items
         ),
         active_seconds=int(seconds or 0),
+        ratings=ratings.get(assessment.id, ()),
     )
 
 

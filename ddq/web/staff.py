@@ -39,6 +39,7 @@ from ..store import operations as ops
 from ..store.models import Assessment, Organisation, Partnership, User
 from ..store.passport import prefill
 from ..store.queries import answers_by_question, carried_ids, scope_of
+from ..store.ratings import consensus_of
 from ..store.report_facts import feedback_facts
 from . import access
 from .auth import invitation_url
@@ -357,6 +358,7 @@ def review(assessment_id: int):
         answers=answers_by_question(assessment),
         form=ReviewForm(),
         can_review=access.can_review(current_user, assessment),
+        consensus=consensus_of(db.session, assessment.id, questionnaire),
     )
 
 
