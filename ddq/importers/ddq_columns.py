@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..core.definitions import PROFILE_FACTS
 from ..core.vocabulary import LANGUAGES
 
 #: The settings column that marks a form as ddq's own export: it is imported as itself, not as a funder's template.
@@ -197,6 +198,36 @@ def own_condition(child: dict[str, Any], conditions: list[str]) -> str | None:
     return source if " ".join(written.split()) == " ".join(str(conditions[0]).split()) else None
 
 
+def _derivation(child: dict[str, Any], question: dict[str, Any], where: str, warnings: list[str]) -> dict | None:
+    """`ddq_derive_profile` (a fact of the organisation's record), or `ddq_derive_from` with `ddq_derive_map` (a
+    bank item of another type), as the question's `derive_from`; a fact that cannot answer it is left out."""
+    fact, bank = _plain(child.get("ddq_derive_profile")).lower(), _plain(child.get("ddq_derive_from"))
+    if fact and bank:
+        warnings.append(
+            f"{where}: ddq_derive_profile and ddq_derive_from are both filled in; an answer comes from one of them: "
+            "both left out"
+        )
+        return None
+    if fact:
+        if fact not in PROFILE_FACTS:
+            listed = ", ".join(PROFILE_FACTS)
+            warnings.append(f"{where}: ddq_derive_profile {fact!r} is not a fact of the record ({listed}): left out")
+            return None
+        kind = str(question.get("type", ""))
+        if kind not in PROFILE_FACTS[fact]:
+            types = " or ".join(sorted(PROFILE_FACTS[fact]))
+            warnings.append(f"{where}: ddq_derive_profile {fact!r} answers a {types} question, not a {kind}: left out")
+            return None
+        return {"profile": fact}
+    if not bank:
+        return None
+    derive: dict[str, Any] = {"bank": bank}
+    rule = _json_mapping(child, "ddq_derive_map", where, warnings)
+    if rule:
+        derive["map"] = rule
+    return derive
+
+
 def restore_question(
     child: dict[str, Any], question: dict[str, Any], read_text: TextReader, language: str, warnings: list[str]
 ) -> None:
@@ -230,11 +261,7 @@ def restore_question(
         question["applies_to"] = applies_to
     if _plain(child.get("ddq_bank")):
         question["same_as"] = _plain(child["ddq_bank"])  # or `use`, once the bank is known (ddq.importers.frame)
-    if _plain(child.get("ddq_derive_from")):
-        derive: dict[str, Any] = {"bank": _plain(child["ddq_derive_from"])}
-        rule = _json_mapping(child, "ddq_derive_map", where, warnings)
-        if rule:
-            derive["map"] = rule
+    if derive := _derivation(child, question, where, warnings):
         question["derive_from"] = derive
     metadata = _json_mapping(child, "ddq_metadata", where, warnings)
     if metadata:

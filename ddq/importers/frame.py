@@ -218,7 +218,8 @@ def _import_own(
     questionnaire = _checked(definition, library_root)
     matched = {q.id: (q.derive_from.bank if q.derive_from else q.bank) for q in questionnaire.questions}
     matched = {key: value for key, value in matched.items() if value}
-    new = {q.id for q in questionnaire.questions if q.id not in matched}
+    profile = {q.id: q.derive_from.profile for q in questionnaire.questions if q.derive_from and q.derive_from.profile}
+    new = {q.id for q in questionnaire.questions if q.id not in matched and q.id not in profile}
     return ImportResult(
         definition,
         warnings,
@@ -227,6 +228,7 @@ def _import_own(
         {question.id: question.domain for question in questionnaire.questions},
         estimate(_only(questionnaire, new), Scope(tier="standard")).minutes_high,
         {q.id: q.derive_from.to_data() for q in questionnaire.questions if q.derive_from is not None},
+        profile,
     )
 
 

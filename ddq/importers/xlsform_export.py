@@ -8,8 +8,9 @@ Beside the standard columns, `ddq_*` columns carry everything XLSForm has no pla
   `ddq_why_na::<language>`, `ddq_why_unknown::<language>`, `ddq_evidence::<language>`, `ddq_show_if` (the
   condition in ddq's own words; `relevant` says it in XLSForm's), `ddq_tiers`, `ddq_partnership_types`,
   `ddq_partner_roles` (names separated by spaces), `ddq_minutes`, `ddq_validity_months`, `ddq_mirror`,
-  `ddq_mandated_by`, `ddq_derive_from` and `ddq_derive_map` (JSON), `ddq_metadata` (JSON); minimum and
-  maximum are XLSForm's own `constraint`;
+  `ddq_mandated_by`, `ddq_derive_from` and `ddq_derive_map` (JSON) for an answer from a bank item of another type,
+  `ddq_derive_profile` for one from the organisation's record (name, country, founded_year, staff_size),
+  `ddq_metadata` (JSON); minimum and maximum are XLSForm's own `constraint`;
 - `begin_group` rows (sections): `ddq_purpose::<language>` and the three applicability columns;
 - the choices sheet: `ddq_pass` ("yes" for a choice that passes a gate) and `ddq_next_step_<language code>` (the
   step the action plan suggests to whoever gives that answer; pyxform takes no `::<language>` in a choice's own
@@ -236,7 +237,9 @@ def _ddq_columns(question: Question, languages: list[str]) -> dict[str, Any]:
     row.update(_texts("ddq_why_na", question.why_na, languages))
     row.update(_texts("ddq_why_unknown", question.why_unknown, languages))
     row.update(_applicability(question.applies_to))
-    if question.derive_from is not None:
+    if question.derive_from is not None and question.derive_from.profile is not None:
+        row["ddq_derive_profile"] = question.derive_from.profile
+    elif question.derive_from is not None:
         row["ddq_derive_from"] = question.derive_from.bank
         if question.derive_from.map:
             row["ddq_derive_map"] = _json(dict(question.derive_from.map))

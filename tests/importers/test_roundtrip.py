@@ -195,6 +195,19 @@ def every_field() -> dict:
                         "why_na": {"en": "Not for networks."},
                     },
                     {"id": "started", "type": "date", "text": {"en": "Founded?"}},
+                    # answered from the organisation's record, not from a bank item
+                    {
+                        "id": "founded",
+                        "type": "number",
+                        "text": {"en": "Year founded?", "fr": "Année de fondation ?"},
+                        "derive_from": {"profile": "founded_year"},
+                    },
+                    {
+                        "id": "registered_in",
+                        "type": "short_text",
+                        "text": {"en": "Country of registration?"},
+                        "derive_from": {"profile": "country"},
+                    },
                     {"id": "contact", "type": "email", "text": {"en": "Finance contact?"}},
                     {"id": "statutes", "type": "document", "text": {"en": "Your statutes"}},
                     {
@@ -235,6 +248,13 @@ def test_every_field_of_a_definition_comes_back(tmp_path):
     assert registration["use"] == "legal_registration" and "text" not in registration
     assert questions["kind"]["same_as"] == "org_legal_form" and questions["kind"]["text"] == {"en": "Your legal form?"}
     assert result.matched["recon"] == "bank_reconciliation" and result.derived["recon"]["bank"] == "bank_reconciliation"
+    # a rule reading the organisation's record comes back as that rule, proposed as the import of a template would
+    assert back.question("founded").derive_from.profile == "founded_year"
+    assert result.derived["founded"] == {"profile": "founded_year"} and result.derived["registered_in"] == {
+        "profile": "country"
+    }
+    assert result.profile == {"founded": "founded_year", "registered_in": "country"}
+    assert "founded" not in result.matched and "registered_in" not in result.matched
 
 
 # --- an officer's edits in a spreadsheet program ------------------------------------------------------
@@ -326,3 +346,28 @@ def test_an_export_whose_id_is_taken_is_refused_and_nothing_written(library_copy
     # under another id it comes back beside the original
     result = import_template("pc.xlsx", data, library_copy, shipped_library, questionnaire_id="partner-capacity-2027")
     assert result.definition["id"] == "partner-capacity-2027" and result.definition["direction"] == "partner_self"
+
+
+def test_an_officer_adds_a_rule_from_the_record_and_a_rule_that_cannot_be_kept_is_named(tmp_path):
+    root, library = library_without("every-field", tmp_path, every_field())
+    original = library.questionnaire("every-field")
+    data = edit(
+        export_xlsform(original),
+        {
+            ("contact", "ddq_derive_profile"): "Name",  # an e-mail question cannot take the organisation's name
+            ("plan", "ddq_derive_profile"): "name",  # the officer's new rule
+            ("founded", "ddq_derive_profile"): "birthday",
+            ("registered_in", "ddq_derive_from"): "legal_registration",  # beside its profile rule
+        },
+    )
+    result, back = round_trip(data, root, library, questionnaire_id="every-field-edited")
+    assert result.warnings == [
+        "founded: ddq_derive_profile 'birthday' is not a fact of the record "
+        "(name, country, founded_year, staff_size): left out",
+        "registered_in: ddq_derive_profile and ddq_derive_from are both filled in; an answer comes from one of "
+        "them: both left out",
+        "contact: ddq_derive_profile 'name' answers a long_text or short_text question, not a email: left out",
+    ]
+    assert back.question("plan").derive_from.profile == "name" and result.profile == {"plan": "name"}
+    for left_out in ("founded", "registered_in", "contact"):
+        assert back.question(left_out).derive_from is None
