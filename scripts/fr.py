@@ -579,4 +579,6 @@ FR = {
     "No item's ratings are %(threshold)s or more levels apart.": "Aucun élément n'a des notes distantes de %(threshold)s niveaux ou plus.",
     "Rated by %(num)d people, %(range)s levels apart:": "Noté par %(num)d personnes, à %(range)s niveaux d'écart :",
     "least consensus": "moindre consensus",
+    "Domains": "Domaines",
+    "D%(n)d": "D%(n)d",
 }

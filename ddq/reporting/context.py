@@ -135,7 +135,7 @@ def capacity_context(
         "early_stage": scorecard.early_stage,
         "actions": actions,
         "other_answers": other_answers,
-        "chart": profile_chart(chart_rows),
+        "chart": profile_chart(chart_rows, (facts.organisation,)),
         "reciprocity": reciprocity_rows(reciprocity, library, language) if reciprocity else None,
         "parity": reciprocity.parity if reciprocity else None,
         "parity_totals": parity_totals(reciprocity) if reciprocity else None,

@@ -78,6 +78,19 @@ def render_html(template: ReportTemplate, context: dict[str, Any], language: str
     return page.render(**context, css=stylesheet, lang=language, meta=template.metadata)
 
 
+def for_browser(html: str, fonts_url: str) -> str:
+    """Report HTML for a browser: the bundled fonts addressed where the web app serves them (`fonts_url`, ending
+    in a slash), as a browser knows no `ddq-asset:` scheme and would log an error for each font."""
+    return html.replace(f"{ASSET_SCHEME}fonts/", fonts_url)
+
+
+def bundled_font(name: str) -> Path | None:
+    """The bundled font file of that name, or None: nothing outside the fonts folder is ever named."""
+    folder = (ASSETS / "fonts").resolve()
+    path = (folder / name).resolve()
+    return path if path.parent == folder and path.suffix == ".ttf" and path.is_file() else None
+
+
 def render_pdf(html: str) -> bytes:
     """Turn report HTML into a tagged, accessible PDF without fetching anything outside the bundled fonts."""
     from weasyprint import HTML  # costs over a second to import: only when a PDF is wanted

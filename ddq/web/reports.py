@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,7 +16,7 @@ from ..library import current_library
 from ..reporting.context import capacity_report_context, reciprocal_report_context
 from ..reporting.export import csv_rows, xlsx_rows
 from ..reporting.overview import portfolio_columns, portfolio_context, portfolio_records
-from ..reporting.render import load_template, render_html, render_pdf
+from ..reporting.render import bundled_font, for_browser, load_template, render_html, render_pdf
 from ..store import operations as ops
 from ..store import publishing, report_facts
 from ..store.models import Assessment, User
@@ -44,15 +44,27 @@ def _deliver(template: str, context: dict, kind: str, name: str) -> Response:
     html = render_html(load_template(template, current_reports()), context, language)
     if kind == "html":
         return Response(
-            html,
+            for_browser(html, url_for("reports.font", name="DejaVuSans.ttf").rsplit("/", 1)[0] + "/"),
             mimetype="text/html",
-            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
+            headers={
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                "font-src 'self'"
+            },
         )
     return Response(
         render_pdf(html),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )
+
+
+@bp.get("/reports/fonts/<name>")
+def font(name: str):
+    """The fonts HTML reports are set in (free fonts, the same for everyone: no sign-in needed)."""
+    path = bundled_font(name)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="font/ttf", max_age=86400)
 
 
 @bp.get("/a/<id:assessment_id>/report.<any(html, pdf):kind>")

@@ -58,6 +58,7 @@ RULES = {
     "reports.reciprocal": ("GET", "/a/{b_self}/reciprocal.html", {}, STAFF_ONLY),  # not published yet
     "reports.portfolio": ("GET", "/staff/portfolio", {}, STAFF_ONLY),
     "reports.portfolio_download": ("GET", "/staff/portfolio.csv", {}, STAFF_ONLY),
+    "reports.font": ("GET", "/reports/fonts/DejaVuSans.ttf", {}, EVERYONE_OK),
     "imports.upload": ("GET", "/staff/imports", {}, STAFF_ONLY),
     "imports.confirm": ("POST", "/staff/imports/0123abcd/confirm", {}, {**STAFF_ONLY, "staff": 404, "admin": 404}),
     "imports.send": ("GET", "/staff/imports/send/partner-capacity", {}, STAFF_ONLY),

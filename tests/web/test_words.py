@@ -92,3 +92,25 @@ def test_submitting_the_feedback_questionnaire_keeps_no_second_proportionality_r
     with data() as session:
         assessment = session.get(Assessment, ids["a_rating"])
         assert (assessment.status, assessment.burden_rating) == ("submitted", None)
+
+
+# --- reports in a browser ----------------------------------------------------------------------------------
+
+
+def test_html_reports_load_their_fonts_from_ddq_itself(browser, ids):
+    staff = browser("staff")
+    response = staff.get(f"/a/{ids['b_self']}/report.html")
+    html = response.get_data(as_text=True)
+    assert "ddq-asset:" not in html
+    assert "font-src 'self'" in response.headers["Content-Security-Policy"]
+    fonts = set(re.findall(r'url\("([^"]+\.ttf)"\)', html))
+    assert fonts and all(url.startswith("/reports/fonts/") for url in fonts)
+    for url in fonts:
+        with browser().get(url) as font:  # the same for everyone, signed in or not
+            assert font.status_code == 200 and font.mimetype == "font/ttf" and len(font.data) > 10_000
+
+
+def test_the_font_route_serves_nothing_but_the_bundled_fonts(browser):
+    client = browser()
+    for name in ("LICENSE.txt", "..%2Frender.py", "missing.ttf", "..%2F..%2F__init__.py"):
+        assert client.get(f"/reports/fonts/{name}").status_code == 404, name
