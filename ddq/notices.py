@@ -131,7 +131,7 @@ def changes_requested(assessment: Assessment) -> int:
                         "respond.section",
                         assessment_id=assessment.id,
                         section_id=section_id,
-                        _anchor=f"q-{question_id}",
+                        _anchor=f"wrap-{question_id}",  # the question's block on the section page
                     ),
                 }
             )

@@ -81,7 +81,7 @@ def test_submitted_tells_staff_and_changes_requested_lists_exactly_the_answers_t
     assert "Which year & which auditor?" in parts["text/plain"]
     assert "Which year &amp; which auditor?" in parts["text/html"]
     assert "Old note" not in parts["text/plain"] and "Thanks" not in parts["text/plain"]
-    assert parts["text/plain"].count(f"/a/{ids['b_self']}/s/") == 1 and f"#q-{revisit}" in parts["text/plain"]
+    assert parts["text/plain"].count(f"/a/{ids['b_self']}/s/") == 1 and f"#wrap-{revisit}" in parts["text/plain"]
 
     # the partner submits again: staff hear of it, with a link to the review page
     partner = browser(partner_email)

@@ -114,3 +114,29 @@ def test_the_font_route_serves_nothing_but_the_bundled_fonts(browser):
     client = browser()
     for name in ("LICENSE.txt", "..%2Frender.py", "missing.ttf", "..%2F..%2F__init__.py"):
         assert client.get(f"/reports/fonts/{name}").status_code == 404, name
+
+
+# --- links that land where they say ----------------------------------------------------------------------
+
+
+def test_the_changes_requested_message_links_land_on_the_question(browser, ids, data):
+    from ddq.store.models import ReviewComment, User
+    from ddq.store.outbox import OutboxMessage
+
+    with data() as session:
+        assessment = session.get(Assessment, ids["b_self"])
+        answer = sorted((a for a in assessment.answers if a.value is not None), key=lambda a: a.question_id)[0]
+        author = session.scalar(sa.select(User).where(User.email == "reviewer@bil.example.org"))
+        session.add(ReviewComment(answer_id=answer.id, author_id=author.id, action="request_changes", body="Year?"))
+        session.commit()
+        partner_email = assessment.respondent.users[0].email
+    browser("staff").post(f"/staff/assessments/{ids['b_self']}/decision", data={"decision": "changes_requested"})
+    with data() as session:
+        body = session.scalar(
+            sa.select(OutboxMessage.text_body).where(
+                OutboxMessage.kind == "changes_requested", OutboxMessage.recipient == partner_email
+            )
+        )
+    [(path, anchor)] = re.findall(r"https?://[^/\s]+(/a/\d+/s/[\w-]+)#([\w-]+)", body)
+    html = page(browser(partner_email), path)
+    assert f'id="{anchor}"' in html
