@@ -5,6 +5,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from ddq.cli import main
 from ddq.core.schedule import propose_due_on, reminder_stage
@@ -84,7 +85,8 @@ def test_tick_twice_after_the_demo_leaves_one_reminder_per_due_request_in_its_re
     languages = {m.language for m in messages if m.kind in {"reminder", "overdue"}}
     assert languages == {"en", "es"}
     reminder = next(m for m in messages if m.kind == "reminder")
-    assert "due in 3 days" in reminder.subject and (TODAY + dt.timedelta(days=3)).isoformat() in reminder.text_body
+    due = format_date(TODAY + dt.timedelta(days=3), "medium", locale=reminder.language)  # as its reader writes dates
+    assert "due in 3 days" in reminder.subject and due in reminder.text_body
 
 
 def test_an_expiring_document_is_announced_once_though_it_travelled_to_the_next_cycle(demo):
@@ -94,7 +96,8 @@ def test_an_expiring_document_is_announced_once_though_it_travelled_to_the_next_
     _tick(demo)
     notices = [m for m in _messages() if m.kind == "document_expiring"]
     assert len(notices) == 1
-    assert "Audited accounts 2025.pdf" in notices[0].subject and "in 20 days" in notices[0].text_body
+    # the funder's respondent reads Portuguese
+    assert "Audited accounts 2025.pdf" in notices[0].subject and "dentro de 20 dias" in notices[0].text_body
 
 
 def test_each_later_stage_is_sent_once_and_a_new_due_date_starts_again(demo):

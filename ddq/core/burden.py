@@ -72,7 +72,13 @@ TIER_ORDER = ("light", "standard", "enhanced")
 @dataclass(frozen=True)
 class TierSuggestion:
     tier: str
-    reasons: tuple[str, ...]
+    #: why, each reason an English text (a catalogue msgid) and the values of its placeholders: the interface
+    #: translates the text and fills it in (`type` is a partnership type code, `amount` and `limit` are numbers)
+    reasons: tuple[tuple[str, dict[str, object]], ...]
+
+
+def N_(text: str) -> str:  # the gettext convention: a text marked for the interface's catalogues
+    return text
 
 
 def suggest_tier(
@@ -88,24 +94,25 @@ def suggest_tier(
     """Suggest a tier from the partnership and the partner, and say why (methodology §3, tiers)."""
     from .scoring import Stage
 
-    reasons: list[str] = []
+    reasons: list[tuple[str, dict[str, object]]] = []
     money = amount or 0
+    of_type = (N_("a partnership of type: %(type)s"), {"type": partnership_type})
     if funder_mandate:
-        tier, reasons = "enhanced", ["a funder mandates its own due diligence"]
+        tier, reasons = "enhanced", [(N_("a funder mandates its own due diligence"), {})]
     elif high_risk:
-        tier, reasons = "enhanced", ["the context is high-risk"]
+        tier, reasons = "enhanced", [(N_("the context is high-risk"), {})]
     elif money >= LARGE_FLOW:
-        tier, reasons = "enhanced", [f"large flows of funds ({money:,.0f} or more than {LARGE_FLOW:,})"]
+        flows = N_("large flows of funds (%(amount)s, the limit being %(limit)s)")
+        tier, reasons = "enhanced", [(flows, {"amount": money, "limit": LARGE_FLOW})]
     elif partnership_type in {"institutional", "funding"}:
-        tier, reasons = "enhanced", [f"an {partnership_type.replace('_', ' ')} partnership"]
+        tier, reasons = "enhanced", [of_type]
     elif money > 0 or partnership_type in {"project", "capacity_development"}:
-        what = "a sub-grant" if money > 0 else f"a {partnership_type.replace('_', ' ')} partnership"
-        tier, reasons = "standard", [what]
+        tier, reasons = "standard", [(N_("a sub-grant"), {}) if money > 0 else of_type]
     else:
-        tier, reasons = "light", ["no money is transferred", f"a {partnership_type.replace('_', ' ')} partnership"]
+        tier, reasons = "light", [(N_("no money is transferred"), {}), of_type]
     if tier != "light" and not (funder_mandate or high_risk):
         stage = Stage(staff_size=staff_size, founded_year=founded_year, year=year)
         if stage.early:
             tier = TIER_ORDER[TIER_ORDER.index(tier) - 1]
-            reasons.append("one step lighter: a small or young organisation")
+            reasons.append((N_("one step lighter: a small or young organisation"), {}))
     return TierSuggestion(tier, tuple(reasons))

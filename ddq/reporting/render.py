@@ -7,16 +7,21 @@ addressed as `ddq-asset:fonts/<file>`. Every other URL — http, file, data, any
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
+
+from . import labels
 
 ASSETS = Path(__file__).resolve().parent
 ASSET_SCHEME = "ddq-asset:"
@@ -61,13 +66,39 @@ def _environment(folder: str, language: str) -> ImmutableSandboxedEnvironment:
     )
     translations = Translations.load(str(TRANSLATIONS), [language]) if language != "en" else NullTranslations()
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters["number"] = _number
-    environment.filters["percent"] = lambda value: "—" if value is None else f"{value * 100:.0f}%"
+    gettext = translations.gettext
+    environment.globals["label"] = lambda kind, code: labels.label(kind, code, gettext)
+    environment.globals["labels"] = lambda kind, codes: labels.labels(kind, codes, gettext)
+    environment.filters["number"] = lambda value, digits=2: number(value, language, digits)
+    environment.filters["percent"] = lambda value: "—" if value is None else format_percent(value, locale=language)
+    environment.filters["day"] = lambda value: day(value, language)
+    environment.filters["money"] = lambda value, currency=None: money(value, currency, language)
     return environment
 
 
-def _number(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+def number(value: float | None, language: str, digits: int = 2) -> str:
+    """A number with the reader's decimal sign and digit grouping (2.50, 2,50); none is a dash."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=language)
+
+
+def day(value: dt.date | str | None, language: str) -> str:
+    """A date as the reader's language writes it; a date already written out (ISO text) is read first."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_date(value, "medium", locale=language)
+
+
+def money(value: float | None, currency: str | None, language: str) -> str:
+    if value is None:
+        return "—"
+    return format_currency(value, currency, locale=language) if currency else format_decimal(value, locale=language)
 
 
 def render_html(template: ReportTemplate, context: dict[str, Any], language: str = "en") -> str:

@@ -3,28 +3,78 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_currency, format_date, format_decimal, format_percent, gettext
 from flask_login import current_user
 
 from ..core.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
+from ..reporting import labels as _labels
 
 bp = Blueprint("i18n", __name__)
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
 
-STATUS_LABELS = {
-    "draft": _l("draft"),
-    "sent": _l("sent"),
-    "in_progress": _l("in progress"),
-    "submitted": _l("submitted"),
-    "changes_requested": _l("changes requested"),
-    "accepted": _l("accepted"),
-}
-
 
 def status_label(status: str) -> str:
     """The status of an assessment in the reader's language."""
-    return str(STATUS_LABELS.get(status, status.replace("_", " ")))
+    return _labels.label("status", status, gettext)
+
+
+@bp.app_template_global()
+def label(kind: str, code: str | None) -> str:
+    """A code (status, band, standing, direction, partnership_type, partner_role, user_role, priority, tier,
+    answer_status) in the reader's language: `{{ label("band", d.band) }}`."""
+    return _labels.label(kind, code, gettext)
+
+
+@bp.app_template_global()
+def labels(kind: str, codes) -> str:
+    """Several codes of one kind, comma-separated, in the reader's language."""
+    return _labels.labels(kind, codes, gettext)
+
+
+@bp.app_template_global()
+def tier_reason(reason: tuple[str, dict]) -> str:
+    """One reason for a suggested tier (ddq.core.burden.suggest_tier) in the reader's language."""
+    text, values = reason
+    values = dict(values)
+    if "type" in values:
+        values["type"] = label("partnership_type", values["type"])
+    for name in ("amount", "limit"):
+        if name in values:
+            values[name] = number(values[name], 0)
+    return gettext(text, **values)
+
+
+@bp.app_template_filter("number")
+def number(value, digits: int = 2) -> str:
+    """A number with the reader's decimal sign: `{{ score|number }}` (2.50, 2,50); none is a dash."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
+
+
+@bp.app_template_filter("percent")
+def percent(value) -> str:
+    return "—" if value is None else format_percent(value)
+
+
+@bp.app_template_filter("day")
+def day(value) -> str:
+    """A date as the reader's language writes it (29 nov. 2026, 29 nov 2026 …); none is a dash."""
+    return "—" if value is None else format_date(value, "medium")
+
+
+@bp.app_template_filter("month")
+def month(value) -> str:
+    """A month and year as the reader's language writes it (March 2026, mars 2026, marzo de 2026 …)."""
+    return "—" if value is None else format_date(value, "LLLL yyyy")
+
+
+@bp.app_template_filter("money")
+def money(value, currency: str | None) -> str:
+    if value is None:
+        return "—"
+    return format_currency(value, currency) if currency else format_decimal(value)
 
 
 def display_language() -> str:

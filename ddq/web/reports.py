@@ -6,11 +6,13 @@ import datetime as dt
 from dataclasses import replace
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import notices
 from ..core.scoring import BANDS
+from ..core.vocabulary import LANGUAGES
 from ..extensions import db
 from ..library import current_library
 from ..reporting.context import capacity_report_context, reciprocal_report_context
@@ -39,9 +41,17 @@ def can_read_report(user: User, assessment: Assessment) -> bool:
     return user.organisation_id == assessment.subject_id and assessment.report_published_at is not None
 
 
+def report_language() -> str:
+    """The language a report is written in: the reader's own (a partner's is the one they read ddq in), or the
+    one asked for with `?lang=` (staff sending a partner its report in the partner's language)."""
+    asked = request.args.get("lang", "")
+    return asked if asked in LANGUAGES else display_language()
+
+
 def _deliver(template: str, context: dict, kind: str, name: str) -> Response:
-    language = display_language()
-    html = render_html(load_template(template, current_reports()), context, language)
+    language = report_language()
+    with force_locale(language):
+        html = render_html(load_template(template, current_reports()), context, language)
     if kind == "html":
         return Response(
             for_browser(html, url_for("reports.font", name="DejaVuSans.ttf").rsplit("/", 1)[0] + "/"),
@@ -73,7 +83,8 @@ def download(assessment_id: int, kind: str):
     assessment = access.assessment_for(assessment_id, can_read_report)
     published = _published(assessment)
     facts = published.capacity if published is not None else report_facts.capacity_facts(db.session, assessment)
-    context = capacity_report_context(facts, current_library(), display_language())
+    with force_locale(report_language()):
+        context = capacity_report_context(facts, current_library(), report_language())
     return _deliver("capacity", context, kind, f"ddq-report-{assessment.id}")
 
 
@@ -102,7 +113,8 @@ def reciprocal(assessment_id: int, kind: str):
         abort(404)
     published = _published(assessment)
     facts = published if published is not None else report_facts.reciprocal_facts(db.session, assessment)
-    context = reciprocal_report_context(facts, current_library(), display_language())
+    with force_locale(report_language()):
+        context = reciprocal_report_context(facts, current_library(), report_language())
     return _deliver("reciprocal", context, kind, f"ddq-reciprocal-{assessment.id}")
 
 
@@ -138,7 +150,8 @@ def portfolio():
 @bp.get("/staff/portfolio.<any(html, pdf, csv, xlsx):kind>")
 @access.staff_required
 def portfolio_download(kind: str):
-    context = portfolio_context(report_facts.portfolio_facts(db.session), current_library(), display_language())
+    with force_locale(report_language()):
+        context = portfolio_context(report_facts.portfolio_facts(db.session), current_library(), report_language())
     if kind in {"csv", "xlsx"}:
         columns, rows = portfolio_columns(context), portfolio_records(context)
         body, mimetype = (

@@ -8,6 +8,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 import yaml
+from babel.dates import format_date
 from pypdf import PdfReader
 
 from ddq import create_app
@@ -140,7 +141,9 @@ def test_a_published_report_survives_profiles_the_clock_answers_and_the_disclosu
     assert after[2] == before[2]
     with site.app.app_context():
         row = db.session.scalar(sa.select(PublishedReport).where(PublishedReport.assessment_id == assessment_id))
-        footer = f"Published {row.published_at.date().isoformat()}, version 1, fingerprint {row.fingerprint[:12]}"
+        # the partner reads Spanish: the report is in its language, dates as Spanish writes them
+        published_on = format_date(row.published_at.date(), "medium", locale="es")
+        footer = f"Publicado el {published_on}, versión 1, huella {row.fingerprint[:12]}"
     assert footer in after[2].replace("\n", " ") and footer in after[0]
     # staff can still see the figures as they are now
     draft = site.browser("staff").get(f"/a/{assessment_id}/report.html?draft=1").get_data(as_text=True)
