@@ -26,9 +26,13 @@ venv: $(STAMP)
 $(MO): %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --statistics --domain messages --input-file $< --output-file $@
 
-# After changing interface texts or scripts/fr.py: extract and rewrite the French catalogue.
+# After changing interface texts: extract them into the template and update every language's catalogue (a new text
+# arrives empty, a reworded one is marked fuzzy until a translator checks it; tests/web/test_translations.py fails
+# until both are translated). Translators edit the .po files.
 translations: $(STAMP)
-	$(BIN)/python scripts/translations.py
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --project ddq --version 1 \
+	  -o ddq/translations/messages.pot .
+	$(BIN)/pybabel update -i ddq/translations/messages.pot -d ddq/translations
 	$(BIN)/pybabel compile --statistics -d ddq/translations
 
 $(STAMP): pyproject.toml
