@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from .. import notices
@@ -22,7 +23,7 @@ from ..library import current_library
 from ..store import operations as ops
 from ..store.answer_review import note_revision, open_requests
 from ..store.documents import remove_evidence_file
-from ..store.models import Assessment, EvidenceFile, SectionAssignment, User
+from ..store.models import Answer, Assessment, EvidenceFile, QuestionnaireVersion, SectionAssignment, User
 from ..store.passport import carried_from, carried_value
 from ..store.passport import confirm as confirm_carried
 from ..store.queries import (
@@ -52,6 +53,33 @@ bp.add_app_template_global(accepted_files, "accepted_files")
 
 def _questionnaire(assessment: Assessment) -> Questionnaire:
     return ops.questionnaire_of(assessment.questionnaire_version)
+
+
+#: What a save reads of its assessment. The stored definition is not read: a version is immutable, and
+#: `questionnaire_of` keeps it rebuilt by its sha256 (the definition is read once, on a version's first use).
+_SAVE_READS = (
+    joinedload(Assessment.questionnaire_version).defer(QuestionnaireVersion.definition),
+    joinedload(Assessment.partnership),
+    selectinload(Assessment.answers),
+)
+#: What a section page shows, loaded in a few statements rather than per answer.
+_SECTION_READS = (
+    *_SAVE_READS[:2],
+    selectinload(Assessment.answers).options(
+        selectinload(Answer.evidence_files),
+        selectinload(Answer.review_comments),
+        selectinload(Answer.reused_from).joinedload(Answer.assessment),
+    ),
+)
+
+
+def _section_assessment(assessment_id: int, reads: tuple = _SECTION_READS) -> Assessment:
+    """The assessment of a section page with what it reads, in a fixed number of statements; access is checked as
+    `access.assessment_for` checks it."""
+    kept = db.session.get(Assessment, assessment_id, options=reads)  # the session holds it weakly
+    assessment = access.assessment_for(assessment_id)
+    del kept
+    return assessment
 
 
 @bp.get("/my")
@@ -147,7 +175,7 @@ def assessment(assessment_id: int):
 @bp.route("/a/<id:assessment_id>/s/<section_id>", methods=["GET", "POST"])
 @login_required
 def section(assessment_id: int, section_id: str):
-    assessment = access.assessment_for(assessment_id)
+    assessment = _section_assessment(assessment_id, _SECTION_READS if request.method == "GET" else _SAVE_READS)
     questionnaire = _questionnaire(assessment)
     current = next((s for s in questionnaire.sections if s.id == section_id), None)
     scope = scope_of(assessment)
@@ -225,7 +253,7 @@ def autosave(assessment_id: int, section_id: str):
     Answers someone else changed since the page was shown are not overwritten: they come back in `conflicts`, and
     saving the page then shows both answers to choose from. Files are sent only with the page's own save.
     """
-    assessment = access.assessment_for(assessment_id)
+    assessment = _section_assessment(assessment_id, _SAVE_READS)
     questionnaire = _questionnaire(assessment)
     current = next((s for s in questionnaire.sections if s.id == section_id), None)
     scope = scope_of(assessment)

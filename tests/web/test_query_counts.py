@@ -144,3 +144,74 @@ def test_portfolio_rows_agree_with_each_assessments_facts(tmp_path):
         assert lowered > 0, "no expired document lowers a level: the rule is not exercised"
         page = portfolio_facts(db.session, limit=5, offset=5)
         assert [facts.id for facts in page.assessments] == [facts.id for facts in portfolio.assessments[5:10]]
+
+
+def _statements_of(app, client, send) -> int:
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.status_code
+    return len(statements)
+
+
+@pytest.mark.parametrize("partners", [5, 40])
+def test_a_section_page_and_a_draft_save_take_few_statements(tmp_path, partners):
+    """A partner's section page: at most 10 statements whatever the number of answers, documents and comments
+    (answers, their files, comments and carried-over sources are loaded together, the stored definition not at all);
+    a draft save at most 10. The aim for a save is 8: a carried-over answer still reads its source, a scored one
+    reads then writes its rating, and the answer row is read afresh (locked) apart from the page's own read."""
+    from ddq.store.models import Answer, Assessment, User
+    from ddq.store.operations import questionnaire_of
+    from ddq.store.queries import scope_of
+
+    app, _ = _institute(tmp_path, partners)
+    with app.app_context():
+        assessment = db.session.scalar(
+            sa.select(Assessment)
+            .join(Answer, Answer.assessment_id == Assessment.id)
+            .where(Assessment.direction == "partner_self", Answer.reused_from_id.is_not(None))
+            .order_by(Assessment.id)
+            .limit(1)
+        )
+        assessment.status = "in_progress"
+        respondent = db.session.scalar(sa.select(User.email).where(User.organisation_id == assessment.respondent_id))
+        db.session.commit()
+        sections = [
+            section
+            for section in questionnaire_of(assessment.questionnaire_version).sections
+            if section.applies_to.matches(scope_of(assessment))
+        ]
+        assert sum(1 for answer in assessment.answers if answer.evidence_files) >= 3
+        assert any(answer.reused_from_id for answer in assessment.answers)
+        assessment_id = assessment.id
+    client = app.test_client()
+    assert client.post("/login", data={"email": respondent, "password": PASSWORD}).status_code == 302
+    saved = set()
+    for section in sections:
+        url = f"/a/{assessment_id}/s/{section.id}"
+        client.get(url)  # warm: the questionnaire is rebuilt once per process
+        assert _statements_of(app, client, lambda url=url: client.get(url)) <= 10, section.id
+        for question in section.questions:
+            kind = "text" if question.type in ("short_text", "long_text") else "scored" if question.scored else None
+            if kind is None or kind in saved or not question.applies_to.matches(scope_of(assessment)):
+                continue
+            value = "A draft answer" if kind == "text" else str(question.choices[0].value) if question.choices else "1"
+            count = _statements_of(
+                app,
+                client,
+                lambda url=url, question=question, value=value: client.post(
+                    url + "/autosave", data={f"q_{question.id}": value, "present": [question.id]}
+                ),
+            )
+            assert count <= 10, (section.id, question.id, kind, count)
+            saved.add(kind)
+    assert saved == {"text", "scored"}
