@@ -93,17 +93,23 @@ def profile_facts(organisation: Organisation) -> dict[str, object]:
     }
 
 
-def from_profile(answer: Answer, question: Question) -> bool:
-    """Whether an answer is still the one proposed from the organisation's record: nobody answered or confirmed
-    it since."""
+def filled_from_record(answer: Answer, question: Question) -> bool:
+    """Whether an answer is the one filled from the organisation's record, confirmed or not: nobody answered it
+    since (every save that changes an answer sets `answered_at`)."""
     return (
         question.derive_from is not None
         and question.derive_from.profile is not None
         and answer.reused_from_id is None
         and answer.answered_by_id is None
-        and answer.confirmed_at is None
+        and answer.answered_at is None
         and answer.value is not None
     )
+
+
+def from_profile(answer: Answer, question: Question) -> bool:
+    """Whether an answer is still the one proposed from the organisation's record: nobody answered or confirmed
+    it since."""
+    return filled_from_record(answer, question) and answer.confirmed_at is None
 
 
 def _from_profile(session: Session, assessment: Assessment, questions: list[Question], language: str) -> int:
@@ -221,7 +227,7 @@ def prefill(session: Session, assessment: Assessment, uploads: Path | None = Non
 
 
 def confirm(session: Session, answer: Answer) -> None:
-    """The respondent says a carried-over answer is still true."""
+    """The respondent says a carried-over answer, or one filled from the organisation's record, is still true."""
     answer.confirmed_at = utcnow()
     session.flush()
 

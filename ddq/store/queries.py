@@ -13,6 +13,7 @@ from ..core.evidence import effective_level
 from ..core.scoring import AnswerInput
 from ..extensions import db
 from .models import Answer, Assessment, EvidenceFile
+from .operations import questionnaire_of
 
 
 def scope_of(assessment: Assessment) -> Scope:
@@ -28,8 +29,22 @@ def scope_of(assessment: Assessment) -> Scope:
 
 
 def carried_ids(assessment: Assessment) -> set[str]:
-    """Questions whose answers were carried over from an earlier assessment."""
-    return {answer.question_id for answer in assessment.answers if answer.reused_from_id}
+    """Questions whose answers were carried over from an earlier assessment, or filled from the organisation's
+    record: they only need confirming."""
+    from .passport import filled_from_record  # the passport reads this module
+
+    carried = {answer.question_id for answer in assessment.answers if answer.reused_from_id}
+    from_record = {
+        question.id: question
+        for question in questionnaire_of(assessment.questionnaire_version).questions
+        if question.derive_from is not None and question.derive_from.profile is not None
+    }
+    carried.update(
+        answer.question_id
+        for answer in assessment.answers
+        if answer.question_id in from_record and filled_from_record(answer, from_record[answer.question_id])
+    )
+    return carried
 
 
 def answers_by_question(assessment: Assessment) -> dict[str, Answer]:

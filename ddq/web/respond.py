@@ -24,7 +24,7 @@ from ..store import operations as ops
 from ..store.answer_review import note_revision, open_requests
 from ..store.documents import remove_evidence_file
 from ..store.models import Answer, Assessment, EvidenceFile, QuestionnaireVersion, SectionAssignment, User
-from ..store.passport import carried_from, carried_value
+from ..store.passport import carried_from, carried_value, filled_from_record, from_profile
 from ..store.passport import confirm as confirm_carried
 from ..store.queries import (
     answers_by_question,
@@ -49,6 +49,19 @@ bp = Blueprint("respond", __name__)
 bp.add_app_template_global(widget_of, "widget_of")
 bp.add_app_template_global(carried_from, "carried_from")
 bp.add_app_template_global(accepted_files, "accepted_files")
+bp.add_app_template_global(filled_from_record, "filled_from_record")
+
+
+@bp.app_template_global()
+def profile_fact_name(fact: str) -> str:
+    """A fact of the organisation's record (`derive_from: {profile: <fact>}`) as the partner's record names it."""
+    names = {
+        "name": _("Organisation name"),
+        "country": _("Country"),
+        "founded_year": _("Year founded"),
+        "staff_size": _("Staff (full-time equivalent)"),
+    }
+    return names.get(fact, fact)
 
 
 def _questionnaire(assessment: Assessment) -> Questionnaire:
@@ -388,11 +401,11 @@ def _save_section(
         answer = answers.get(question.id)
         if answer is not None:
             note_revision(answer, before.get(question.id, 0))  # changed after a change request: flagged
-        if (
-            answer is not None
-            and answer.reused_from_id
-            and answer.confirmed_at is None
-            and (request.form.get(f"confirm_{question.id}") or answer.value != carried_value(answer, question))
+        if answer is None or answer.confirmed_at is not None:
+            continue
+        ticked = request.form.get(f"confirm_{question.id}")
+        if (answer.reused_from_id and (ticked or answer.value != carried_value(answer, question))) or (
+            ticked and from_profile(answer, question)
         ):
             confirm_carried(db.session, answer)  # confirmed as still true, or re-answered: fresh either way
     try:
