@@ -19,7 +19,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from .core.definitions import Library, Question, Questionnaire, Scope
-from .core.questions import type_of
+from .core.questions import ANCHORS, type_of
 from .library import current_library
 from .store import operations as ops
 from .store.models import Assessment, Organisation, Partnership, User
@@ -376,7 +376,8 @@ def _colleague_rates(session: Session, assessment: Assessment, partner: Organisa
     rated = [
         answer
         for answer in assessment.answers
-        if questionnaire.question(answer.question_id).type == "maturity" and isinstance(answer.value, int)
+        if type_of(questionnaire.question(answer.question_id)).choices_from == ANCHORS
+        and isinstance(answer.value, int)
     ]
     for position, answer in enumerate(rated[:6]):
         apart = 2 if position < 4 else 1

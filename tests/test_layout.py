@@ -6,12 +6,12 @@ from ddq.core.questions import TYPES
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "ddq"
-#: The two places allowed to know question types by name.
-TYPE_HOMES = {PACKAGE / "core" / "questions.py", PACKAGE / "web" / "widgets.py"}
+#: The two places allowed to know question types by name: the type classes and the widget table.
+TYPE_HOMES = {*(PACKAGE / "core" / "questions").glob("*.py"), PACKAGE / "web" / "widgets.py"}
 #: Type names that are not also everyday words of the code ("number", "date" are JavaScript's and the parser's too).
 TYPE_NAMES = "|".join(sorted(name for name in TYPES if name not in {"number", "date", "email", "document"}))
 BRANCHES = [
-    re.compile(r"""\b(q|question|item|target|content|base|answer)\.type\s*(==|!=|\bin\b|\bnot in\b)\s*[^\s\w]"""),
+    re.compile(r"""\b(q|question|item|content|base|answer)\.type\s*(==|!=|\bin\b|\bnot in\b)\s*[^\s\w]"""),
     re.compile(r"""(==|!=)\s*["'](""" + TYPE_NAMES + r""")["']"""),
     re.compile(r"""\bin\s*[\[({][^\])}]*["'](""" + TYPE_NAMES + r""")["']"""),
     re.compile(r"""["'](""" + TYPE_NAMES + r""")["']\s*(==|!=)"""),

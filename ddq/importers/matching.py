@@ -476,7 +476,8 @@ _CANNOT: Any = object()
 
 def _carry(question: Mapping[str, Any], item: Question) -> Any:
     """How `item`'s answer answers `question`: _SAME (the same type), a rule, or _CANNOT."""
-    if item.type == question.get("type") and item.type == "yes_no" and _opposite(question, item):
+    yes_no = TYPES[item.type].choices_from == YES_NO_SCORES
+    if item.type == question.get("type") and yes_no and _opposite(question, item):
         return rule_between(question, item)  # a yes to one is a no to the other
     if item.type == question.get("type"):
         if not TYPES[item.type].choices_from:  # two free answers: both ask the same kind of fact, if any

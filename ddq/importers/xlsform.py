@@ -378,7 +378,8 @@ def convert_question(
             target = "short_text"
         else:
             values = sorted(choice["value"].lower() for choice in choices)
-            plain = str(child.get("ddq_type") or "yes_no").strip() == "yes_no"  # ddq's export may say otherwise
+            wanted = str(child.get("ddq_type") or "").strip()  # ddq's export may say otherwise
+            plain = not wanted or (wanted in TYPES and TYPES[wanted].choices_from == YES_NO_SCORES)
             if kind == "select one" and values == ["no", "yes"] and not any("score" in c for c in choices) and plain:
                 target = "yes_no"
             else:
