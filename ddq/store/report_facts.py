@@ -73,6 +73,7 @@ def assessment_facts(
     files, expiries = documents if documents is not None else documents_of(session, [assessment.id])
     if ratings is None:
         ratings = ratings_of(session, [assessment.id])
+    answers = scoring_inputs(assessment, expiries=expiries)
     return AssessmentFacts(
         id=assessment.id,
         direction=assessment.direction,
@@ -80,14 +81,14 @@ def assessment_facts(
         questionnaire_key=assessment.questionnaire_version.sha256,
         scope=scope_of(assessment),
         stage=Stage(subject.staff_size, subject.founded_year, made_on.year),
-        answers=scoring_inputs(assessment, expiries=expiries),
+        answers=answers,
         views={
             answer.question_id: AnswerView(
                 value=answer.value,
                 not_applicable=answer.not_applicable,
                 na_reason=answer.na_reason,
                 comment=answer.comment,
-                evidence_level=answer.evidence_level,
+                evidence_level=answers[answer.question_id].evidence_level,  # as it stands today (expiry)
                 files=tuple(files.get(answer.id, ())),
             )
             for answer in assessment.answers

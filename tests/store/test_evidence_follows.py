@@ -142,3 +142,17 @@ def test_statuses_are_unchanged_for_other_assessments(demo):
         for a in assessment.answers
     }
     assert before.items() <= after.items()
+
+
+def test_reports_show_the_level_that_stands_today(demo):
+    from ddq.store.report_facts import assessment_facts
+
+    first = fresh_request()
+    policy = question(first, "safeguarding_policy")
+    ops.save_draft_answer(db.session, first, policy, "yes")
+    source = next(a for a in first.answers if a.question_id == "safeguarding_policy")
+    attach(source, TODAY - dt.timedelta(days=1))
+    ops.set_evidence_level(db.session, source, 2, staff())
+    facts = assessment_facts(db.session, first)
+    assert facts.answers["safeguarding_policy"].evidence_level == 0
+    assert facts.views["safeguarding_policy"].evidence_level == 0  # what the report prints agrees with the score
