@@ -21,6 +21,7 @@ from ..importers.frame import import_template, keep_derivations
 from ..importers.intake import TemplateError, TemplateProblem, limits_from, open_template
 from ..importers.offline import OfflineChange, read_offline, write_offline
 from ..library import current_library, save_import
+from ..store import answering
 from ..store import operations as ops
 from ..store.models import Partnership
 from ..store.queries import answers_by_question, scope_of
@@ -302,7 +303,7 @@ def _confirm_offline(assessment, questionnaire):
     applied, stale = 0, []
     for question, change, base_version in rows:
         try:
-            ops.save_draft_answer(
+            answering.save_draft_answer(
                 db.session,
                 assessment,
                 question,
@@ -311,7 +312,7 @@ def _confirm_offline(assessment, questionnaire):
                 actor=current_user,
                 base_version=base_version,
             )
-        except ops.StaleAnswer:
+        except answering.StaleAnswer:
             stale.append(question.text.get(display_language()))
         else:
             applied += 1

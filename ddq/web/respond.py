@@ -20,6 +20,7 @@ from ..core.burden import estimate
 from ..core.definitions import Questionnaire
 from ..extensions import db
 from ..library import current_library
+from ..store import answering
 from ..store import operations as ops
 from ..store.answer_review import note_revision, open_requests
 from ..store.documents import remove_evidence_file
@@ -225,7 +226,7 @@ def section(assessment_id: int, section_id: str):
             return redirect(url_for("respond.section", assessment_id=assessment.id, section_id=current.id))
     answers = answers_by_question(assessment)
     versions = {q.id: answers[q.id].version if q.id in answers else 0 for q in applicable}
-    bases = {q.id: ops.content_fingerprint(ops.answer_content(answers.get(q.id))) for q in applicable}
+    bases = {q.id: answering.content_fingerprint(answering.answer_content(answers.get(q.id))) for q in applicable}
     theirs = {question_id: _theirs(answers[question_id]) for question_id in conflicts}
     answers.update({question_id: _Mine(answers[question_id], mine) for question_id, mine in conflicts.items()})
     values = given_values(answers)
@@ -284,7 +285,7 @@ def autosave(assessment_id: int, section_id: str):
     return jsonify(
         saved=True,
         versions={qid: answers[qid].version for qid in saved if qid in answers},
-        bases={qid: ops.content_fingerprint(ops.answer_content(answers.get(qid))) for qid in saved},
+        bases={qid: answering.content_fingerprint(answering.answer_content(answers.get(qid))) for qid in saved},
         problems=problems,
         conflicts=[
             {
@@ -366,7 +367,7 @@ def _save_section(
         if question.is_document:
             posted["raw"] = None
         try:
-            problem = ops.save_draft_answer(
+            problem = answering.save_draft_answer(
                 db.session,
                 assessment,
                 question,
@@ -378,7 +379,7 @@ def _save_section(
                 base_version=_base_version(question.id),
                 base=request.form.get(f"base_{question.id}"),
             )
-        except ops.StaleAnswer as stale:
+        except answering.StaleAnswer as stale:
             conflicts[question.id] = stale.content
             problem = None
         if with_files:

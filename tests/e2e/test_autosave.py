@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ddq.extensions import db
+from ddq.store import answering
 from ddq.store import operations as ops
 from ddq.store.models import Answer, Assessment, Organisation
 from tests.e2e.test_journey import Visit
@@ -48,7 +49,7 @@ def test_typing_is_saved_in_the_background_and_a_newer_answer_is_never_overwritt
     with app.app_context():
         assessment = db.session.get(Assessment, assessment_id)
         question = ops.questionnaire_of(assessment.questionnaire_version).question("staff_count")
-        ops.save_draft_answer(db.session, assessment, question, "12")
+        answering.save_draft_answer(db.session, assessment, question, "12")
         db.session.commit()
     partner.page.fill("#q_staff_count", "7")
     partner.page.wait_for_selector(".autosave-conflict")

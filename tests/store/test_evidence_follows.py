@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from ddq.demo import load_demo
 from ddq.extensions import db
 from ddq.library import current_library
+from ddq.store import answering
 from ddq.store import operations as ops
 from ddq.store.models import Assessment, Organisation, User
 from ddq.store.passport import prefill
@@ -65,11 +66,11 @@ def attach(answer, expires_on):
 def test_changing_a_checked_answer_resets_its_level_and_asks_for_review(demo):
     assessment = fresh_request()
     governing = question(assessment, "governing_body")
-    ops.save_draft_answer(db.session, assessment, governing, "4")
+    answering.save_draft_answer(db.session, assessment, governing, "4")
     answer = next(a for a in assessment.answers if a.question_id == "governing_body")
     ops.set_evidence_level(db.session, answer, 2, staff())
     assert (answer.evidence_level, answer.needs_review) == (2, False)
-    ops.save_draft_answer(db.session, assessment, governing, "1")
+    answering.save_draft_answer(db.session, assessment, governing, "1")
     db.session.refresh(answer)
     assert (answer.value, answer.evidence_level, answer.needs_review) == (1, 0, True)
     ops.set_evidence_level(db.session, answer, 2, staff())
@@ -79,11 +80,11 @@ def test_changing_a_checked_answer_resets_its_level_and_asks_for_review(demo):
 def test_a_document_keeps_e1_when_the_value_changes(demo):
     assessment = fresh_request()
     policy = question(assessment, "safeguarding_policy")
-    ops.save_draft_answer(db.session, assessment, policy, "yes")
+    answering.save_draft_answer(db.session, assessment, policy, "yes")
     answer = next(a for a in assessment.answers if a.question_id == "safeguarding_policy")
     attach(answer, None)
     ops.set_evidence_level(db.session, answer, 3, staff())
-    ops.save_draft_answer(db.session, assessment, policy, "no")
+    answering.save_draft_answer(db.session, assessment, policy, "no")
     db.session.refresh(answer)
     assert (answer.evidence_level, answer.needs_review) == (1, True)
 
@@ -91,10 +92,10 @@ def test_a_document_keeps_e1_when_the_value_changes(demo):
 def test_saving_the_same_value_again_keeps_the_check(demo):
     assessment = fresh_request()
     governing = question(assessment, "governing_body")
-    ops.save_draft_answer(db.session, assessment, governing, "4")
+    answering.save_draft_answer(db.session, assessment, governing, "4")
     answer = next(a for a in assessment.answers if a.question_id == "governing_body")
     ops.set_evidence_level(db.session, answer, 2, staff())
-    ops.save_draft_answer(db.session, assessment, governing, "4", comment="still true")
+    answering.save_draft_answer(db.session, assessment, governing, "4", comment="still true")
     db.session.refresh(answer)
     assert (answer.evidence_level, answer.needs_review) == (2, False)
 
@@ -102,7 +103,7 @@ def test_saving_the_same_value_again_keeps_the_check(demo):
 def test_an_expired_document_lowers_a_carried_over_level(demo):
     first = fresh_request()
     policy = question(first, "safeguarding_policy")
-    ops.save_draft_answer(db.session, first, policy, "yes")
+    answering.save_draft_answer(db.session, first, policy, "yes")
     source = next(a for a in first.answers if a.question_id == "safeguarding_policy")
     attach(source, TODAY - dt.timedelta(days=1))
     ops.set_evidence_level(db.session, source, 2, staff())
@@ -116,7 +117,7 @@ def test_an_expired_document_lowers_a_carried_over_level(demo):
 def test_a_valid_document_keeps_a_carried_over_level(demo):
     first = fresh_request()
     policy = question(first, "safeguarding_policy")
-    ops.save_draft_answer(db.session, first, policy, "yes")
+    answering.save_draft_answer(db.session, first, policy, "yes")
     source = next(a for a in first.answers if a.question_id == "safeguarding_policy")
     attach(source, TODAY + dt.timedelta(days=200))
     ops.set_evidence_level(db.session, source, 2, staff())
@@ -149,7 +150,7 @@ def test_reports_show_the_level_that_stands_today(demo):
 
     first = fresh_request()
     policy = question(first, "safeguarding_policy")
-    ops.save_draft_answer(db.session, first, policy, "yes")
+    answering.save_draft_answer(db.session, first, policy, "yes")
     source = next(a for a in first.answers if a.question_id == "safeguarding_policy")
     attach(source, TODAY - dt.timedelta(days=1))
     ops.set_evidence_level(db.session, source, 2, staff())

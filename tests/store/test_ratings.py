@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from ddq.core.questions import UNKNOWN
 from ddq.extensions import db
 from ddq.library import current_library
+from ddq.store import answering
 from ddq.store import operations as ops
 from ddq.store.models import Answer, AnswerRating
 from ddq.store.ratings import ratings_of
@@ -42,7 +43,7 @@ def ratings(assessment):
 
 def draft(assessment, question_id, raw, actor, **options):
     asked = question(assessment, question_id)
-    problem = ops.save_draft_answer(db.session, assessment, asked, raw, actor=actor, **options)
+    problem = answering.save_draft_answer(db.session, assessment, asked, raw, actor=actor, **options)
     db.session.commit()
     return problem
 
@@ -108,7 +109,7 @@ def test_a_refused_stale_save_records_no_rating(request_of_two):
     draft(assessment, "governing_body", "2", ana)
     shown = db.session.scalar(sa.select(Answer.version).where(Answer.question_id == "governing_body"))
     draft(assessment, "governing_body", "3", ana)
-    with pytest.raises(ops.StaleAnswer):
+    with pytest.raises(answering.StaleAnswer):
         draft(assessment, "governing_body", "1", ben, base_version=shown)
     db.session.rollback()
     assert ratings(assessment) == [("governing_body", "Ana", 3)]

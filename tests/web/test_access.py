@@ -2,6 +2,7 @@
 
 import pytest
 
+from ddq.store import answering
 from ddq.store import operations as ops
 from ddq.store.models import Assessment
 
@@ -104,7 +105,7 @@ def evidence_of_a(data, ids, tmp_path):
     with data() as session:
         assessment = session.get(Assessment, ids["a_self"])
         question = ops.questionnaire_of(assessment.questionnaire_version).question("legal_registration")
-        ops.save_draft_answer(session, assessment, question, "yes")
+        answering.save_draft_answer(session, assessment, question, "yes")
         answer = next(a for a in assessment.answers if a.question_id == "legal_registration")
         uploads = tmp_path / "uploads"
         uploads.mkdir(exist_ok=True)

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from ddq.store import answering
 from ddq.store import operations as ops
 from ddq.store.models import Assessment, Invitation, Organisation, User
 from tests.web.conftest import PASSWORD, Browser
@@ -223,7 +224,7 @@ def test_institute_disclosure_is_filled_by_staff_and_seen_by_partners(browser, d
         questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
         for question in questionnaire.questions:  # fill the rest directly, as a long form would
             if question.required and question.id not in {a.question_id for a in assessment.answers}:
-                ops.save_draft_answer(session, assessment, question, "30" if question.type == "number" else "Yes")
+                answering.save_draft_answer(session, assessment, question, "30" if question.type == "number" else "Yes")
         session.commit()
     staff.post(f"{disclosure_url}/submit")
     staff.post(f"/staff/assessments/{disclosure_id}/decision", data={"decision": "accepted"})

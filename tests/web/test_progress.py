@@ -13,6 +13,7 @@ from markupsafe import escape
 from ddq import create_app
 from ddq.config import accent_colour
 from ddq.extensions import db
+from ddq.store import answering
 from ddq.store import operations as ops
 from ddq.store.models import Assessment
 from tests.conftest import web_config
@@ -161,7 +162,7 @@ def test_autosave_never_overwrites_someone_elses_newer_answer_and_says_so(browse
     with data() as session:  # a colleague saves first
         assessment = session.get(Assessment, ids["a_self"])
         question = ops.questionnaire_of(assessment.questionnaire_version).question("staff_count")
-        ops.save_draft_answer(session, assessment, question, "12")
+        answering.save_draft_answer(session, assessment, question, "12")
         session.commit()
     response = _autosave(
         partner, ids, "people", {"q_staff_count": "7", "version_staff_count": version, "base_staff_count": base}
