@@ -7,6 +7,8 @@ import re
 import secrets
 from pathlib import Path
 
+from babel.numbers import is_currency
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,6 +42,14 @@ def accent_colour(value: str) -> str:
     if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", text):
         raise ValueError(f"DDQ_ACCENT: {value!r} is not a colour written as #rrggbb or #rgb")
     return text
+
+
+def currency_code(value: str) -> str:
+    """A currency as its ISO 4217 code (USD, EUR, KES …); anything else is refused, naming the setting."""
+    code = value.strip().upper()
+    if not is_currency(code):
+        raise ValueError(f"DDQ_CURRENCY: {value!r} is not a currency code such as USD, EUR or KES")
+    return code
 
 
 #: Limits on imported workbooks; unset ones keep the defaults of ddq.importers.intake.ImportLimits:
@@ -107,6 +117,8 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "DDQ_INSTITUTE_NAME": os.environ.get("DDQ_INSTITUTE_NAME", "ddq"),
         "DDQ_LOGO": os.environ.get("DDQ_LOGO", ""),
         "DDQ_ACCENT": accent_colour(os.environ.get("DDQ_ACCENT", "#0b5cad")),
+        # The currency the institute counts in: money figures with no currency of their own (the burden ledger's).
+        "DDQ_CURRENCY": currency_code(os.environ.get("DDQ_CURRENCY", "USD")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

@@ -70,6 +70,7 @@ def _environment(folder: str, language: str) -> ImmutableSandboxedEnvironment:
     environment.globals["label"] = lambda kind, code: labels.label(kind, code, gettext)
     environment.globals["labels"] = lambda kind, codes: labels.labels(kind, codes, gettext)
     environment.filters["number"] = lambda value, digits=2: number(value, language, digits)
+    environment.filters["score"] = lambda value, digits=2: score(value, language, gettext, digits)
     environment.filters["percent"] = lambda value: "—" if value is None else format_percent(value, locale=language)
     environment.filters["day"] = lambda value: day(value, language)
     environment.filters["money"] = lambda value, currency=None: money(value, currency, language)
@@ -81,6 +82,11 @@ def number(value: float | None, language: str, digits: int = 2) -> str:
     if value is None:
         return "—"
     return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=language)
+
+
+def score(value: float | None, language: str, gettext, digits: int = 2) -> str:
+    """A score as a number, or "not assessed" in words where nothing could be scored."""
+    return gettext("not assessed") if value is None else number(value, language, digits)
 
 
 def day(value: dt.date | str | None, language: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_babel import format_currency, format_date, format_decimal, format_percent, gettext
 from flask_login import current_user
 
@@ -53,6 +53,12 @@ def number(value, digits: int = 2) -> str:
     return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
 
 
+@bp.app_template_filter("score")
+def score(value, digits: int = 2) -> str:
+    """A score as a number, or "not assessed" in words where nothing could be scored: `{{ d.score|score }}`."""
+    return gettext("not assessed") if value is None else number(value, digits)
+
+
 @bp.app_template_filter("percent")
 def percent(value) -> str:
     return "—" if value is None else format_percent(value)
@@ -71,10 +77,12 @@ def month(value) -> str:
 
 
 @bp.app_template_filter("money")
-def money(value, currency: str | None) -> str:
+def money(value, currency: str | None = None) -> str:
+    """An amount with its currency as the reader's language writes it ($1,250.00, 1 250,00 $US …); without a
+    currency of its own, the institute's (setting DDQ_CURRENCY); none is a dash."""
     if value is None:
         return "—"
-    return format_currency(value, currency) if currency else format_decimal(value)
+    return format_currency(value, currency or current_app.config.get("DDQ_CURRENCY") or "USD")
 
 
 def display_language() -> str:

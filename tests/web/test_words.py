@@ -140,3 +140,45 @@ def test_the_changes_requested_message_links_land_on_the_question(browser, ids, 
     [(path, anchor)] = re.findall(r"https?://[^/\s]+(/a/\d+/s/[\w-]+)#([\w-]+)", body)
     html = page(browser(partner_email), path)
     assert f'id="{anchor}"' in html
+
+
+# --- money with its currency ---------------------------------------------------------------------------------
+
+
+def test_the_burden_ledger_shows_money_in_the_institutes_currency(browser, web_app):
+    html = page(browser("staff"), "/staff/burden")
+    assert re.search(r"<td>\$[\d,]+\.\d\d</td>", html), "funding per burden-hour without its currency"
+    web_app.config["DDQ_CURRENCY"] = "EUR"
+    html = page(browser("staff"), "/staff/burden")
+    assert re.search(r"<td>€[\d,]+\.\d\d</td>", html) and not re.search(r"<td>\$[\d,]", html)
+
+
+def test_a_currency_setting_that_is_no_currency_is_refused_by_name():
+    import pytest
+
+    from ddq.config import currency_code
+
+    assert currency_code(" kes ") == "KES"
+    with pytest.raises(ValueError, match="DDQ_CURRENCY: 'dollars'"):
+        currency_code("dollars")
+
+
+# --- unscored domains ----------------------------------------------------------------------------------------
+
+
+def test_a_domain_with_nothing_scored_says_not_assessed_in_words(browser, ids, data):
+    from ddq.store.operations import questionnaire_of
+
+    with data() as session:
+        assessment = session.get(Assessment, ids["b_self"])
+        questionnaire = questionnaire_of(assessment.questionnaire_version)
+        first = next(s for s in questionnaire.sections if any(q.scored for q in s.questions))
+        asked = {q.id for q in first.questions}
+        for answer in list(assessment.answers):
+            if answer.question_id in asked:
+                session.delete(answer)
+        session.commit()
+    html = page(browser("staff"), f"/a/{ids['b_self']}/report.html")
+    assert "0.00 / 0.0" not in html and "= —" not in html
+    assert re.search(r"<h3>[^<]+ — not assessed</h3>", html)
+    assert re.search(r'<td class="num">not assessed</td>', html)
