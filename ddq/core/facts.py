@@ -108,6 +108,18 @@ class FeedbackFacts:
 
 
 @dataclass(frozen=True)
+class FeedbackTally:
+    """Partners' submitted feedback counted per question, as the database aggregates it: no partner's answers."""
+
+    #: How many distinct partners submitted feedback.
+    respondents: int
+    #: Per question id, each distinct value given and how many times.
+    values: Mapping[str, tuple[tuple[Any, int], ...]] = field(default_factory=dict)
+    #: Per question id, how many distinct partners gave it a value.
+    partners: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Publication:
     """Which published version a report shows: when, which version, and the fingerprint of its frozen facts."""
 

@@ -6,8 +6,9 @@ import statistics
 from typing import Any
 
 from ..core.anonymity import MIN_RESPONDENTS, may_show
-from ..core.facts import FeedbackFacts
-from ..core.questions import type_of
+from ..core.definitions import Questionnaire
+from ..core.facts import FeedbackFacts, FeedbackTally
+from ..core.questions import summarise, type_of
 
 
 def feedback_summary(feedback: FeedbackFacts, language: str) -> dict[str, Any]:
@@ -43,3 +44,25 @@ def feedback_summary(feedback: FeedbackFacts, language: str) -> dict[str, Any]:
         "threshold": MIN_RESPONDENTS,
         "rows": rows if may_show(feedback.respondents) else [],
     }
+
+
+def feedback_table(tally: FeedbackTally, questionnaire: Questionnaire, language: str = "en") -> list[dict[str, Any]]:
+    """The staff page's rows, from the counts the database made: per question of `questionnaire`, how many answers
+    and a summary of them (a mean on the scale, counts per choice, or a count), or `withheld` when fewer partners
+    than `may_show` requires gave the question a value; no row at all while too few partners sent feedback."""
+    if not may_show(tally.respondents):
+        return []
+    rows = []
+    for question in questionnaire.questions:
+        shown = may_show(tally.partners.get(question.id, 0))
+        counted = tally.values.get(question.id, ()) if shown else ()
+        values = [value for value, number in counted for _ in range(number)]
+        rows.append(
+            {
+                "question": question,
+                "withheld": not shown,
+                "count": len(values) if shown else None,
+                "summary": summarise(question, values, language) if shown else "",
+            }
+        )
+    return rows

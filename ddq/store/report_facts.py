@@ -24,6 +24,7 @@ from ..core.facts import (
     CapacityFacts,
     FeedbackAnswer,
     FeedbackFacts,
+    FeedbackTally,
     PortfolioFacts,
     ReciprocalFacts,
     ReportFacts,
@@ -145,25 +146,81 @@ def capacity_facts(session: Session, assessment: Assessment) -> CapacityFacts:
     return CapacityFacts(assessment_facts(session, assessment), disclosure)
 
 
+def _feedback_rated() -> sa.Select:
+    return sa.select(Assessment.id).where(
+        Assessment.direction == "partner_rates_host", Assessment.status.in_(SUBMITTED)
+    )
+
+
+def _feedback_given() -> sa.Select:
+    """The values partners gave in the feedback they sent (not N/A, not empty), joined with their assessment."""
+    return (
+        sa.select()
+        .select_from(Answer)
+        .join(Assessment, Answer.assessment_id == Assessment.id)
+        .where(
+            Assessment.direction == "partner_rates_host",
+            Assessment.status.in_(SUBMITTED),
+            Answer.value.is_not(None),
+            Answer.not_applicable.is_(False),
+        )
+    )
+
+
+def _feedback_version(session: Session) -> QuestionnaireVersion | None:
+    """The questionnaire version of the latest feedback sent."""
+    return session.scalar(
+        sa.select(QuestionnaireVersion)
+        .join(Assessment, Assessment.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(Assessment.id.in_(_feedback_rated()))
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
+def _feedback_respondents(session: Session) -> int:
+    return session.scalar(
+        sa.select(sa.func.count(sa.distinct(Assessment.respondent_id))).where(Assessment.id.in_(_feedback_rated()))
+    )
+
+
 def feedback_facts(session: Session) -> FeedbackFacts:
-    """Every answer partners gave in the feedback they sent about the institute."""
-    rated = session.scalars(
-        sa.select(Assessment)
-        .where(Assessment.direction == "partner_rates_host", Assessment.status.in_(SUBMITTED))
-        .order_by(Assessment.created_at, Assessment.id)
-        .options(selectinload(Assessment.answers))
-    ).all()
-    answers = tuple(
-        FeedbackAnswer(assessment.respondent_id, answer.question_id, answer.value)
-        for assessment in rated
-        for answer in assessment.answers
-        if answer.value is not None and not answer.not_applicable
+    """Every answer partners gave in the feedback they sent about the institute, as plain rows (in the order the
+    feedback was sent, then of the answers)."""
+    version = _feedback_version(session)
+    rows = session.execute(
+        _feedback_given()
+        .add_columns(Assessment.respondent_id, Answer.question_id, Answer.value)
+        .order_by(Assessment.created_at, Assessment.id, Answer.id)
     )
     return FeedbackFacts(
-        questionnaire=questionnaire_of(rated[-1].questionnaire_version) if rated else None,
-        respondents=len({assessment.respondent_id for assessment in rated}),
-        answers=answers,
-        questionnaire_key=rated[-1].questionnaire_version.sha256 if rated else None,
+        questionnaire=questionnaire_of(version) if version is not None else None,
+        respondents=_feedback_respondents(session),
+        answers=tuple(FeedbackAnswer(partner, question_id, value) for partner, question_id, value in rows),
+        questionnaire_key=version.sha256 if version is not None else None,
+    )
+
+
+def feedback_tally(session: Session) -> FeedbackTally:
+    """Partners' feedback as the database counts it, whatever the number of partners: how many partners sent
+    feedback, each question's values with how many times each was given, and how many distinct partners gave the
+    question a value (what `ddq.core.anonymity.may_show` decides on)."""
+    values: dict[str, list[tuple[object, int]]] = {}
+    given = _feedback_given()
+    counted = (
+        given.add_columns(Answer.question_id, Answer.value, sa.func.count())
+        .group_by(Answer.question_id, Answer.value)
+        .order_by(Answer.question_id, sa.func.min(Answer.id))  # each value where it was first given
+    )
+    for question_id, value, number in session.execute(counted):
+        values.setdefault(question_id, []).append((value, number))
+    partners = given.add_columns(Answer.question_id, sa.func.count(sa.distinct(Assessment.respondent_id))).group_by(
+        Answer.question_id
+    )
+    return FeedbackTally(
+        respondents=_feedback_respondents(session),
+        values={question_id: tuple(found) for question_id, found in values.items()},
+        partners=dict(session.execute(partners).all()),
     )
 
 

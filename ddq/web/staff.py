@@ -27,20 +27,20 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from .. import mail, notices
-from ..core.anonymity import MIN_RESPONDENTS, may_show
+from ..core.anonymity import MIN_RESPONDENTS
 from ..core.burden import estimate, suggest_tier
 from ..core.definitions import Scope
-from ..core.questions import summarise
 from ..core.schedule import propose_due_on
 from ..core.vocabulary import EVIDENCE_LEVELS, LANGUAGES, PARTNER_ROLES, PARTNERSHIP_TYPES
 from ..extensions import db
 from ..library import current_library
+from ..reporting.feedback import feedback_table
 from ..store import operations as ops
 from ..store.models import Assessment, Organisation, Partnership, User
 from ..store.passport import prefill
 from ..store.queries import answers_by_question, carried_ids, scope_of
 from ..store.ratings import consensus_of
-from ..store.report_facts import feedback_facts
+from ..store.report_facts import feedback_tally
 from . import access
 from .auth import invitation_url
 from .i18n import LANGUAGE_NAMES
@@ -433,30 +433,12 @@ def start_disclosure():
 @bp.get("/feedback")
 @access.staff_required
 def feedback():
-    """Partners' ratings of the institute, in aggregate only: a question's figures only from enough partners."""
-    questionnaire = current_library().questionnaire("partner-feedback")
-    feedback = feedback_facts(db.session)
-    rows = []
-    if may_show(feedback.respondents):
-        for question in questionnaire.questions:
-            answers = [answer for answer in feedback.answers if answer.question_id == question.id]
-            shown = may_show({answer.partner for answer in answers})
-            rows.append(
-                {
-                    "question": question,
-                    "withheld": not shown,
-                    "count": len(answers) if shown else None,
-                    "summary": _summary(question, [answer.value for answer in answers]) if shown else "",
-                }
-            )
+    """Partners' ratings of the institute, in aggregate only: a question's figures only from enough partners, all
+    counted in the database."""
+    tally = feedback_tally(db.session)
     return render_template(
         "staff/feedback.html",
-        questionnaire=questionnaire,
-        rows=rows,
-        respondents=feedback.respondents,
+        rows=feedback_table(tally, current_library().questionnaire("partner-feedback")),
+        respondents=tally.respondents,
         threshold=MIN_RESPONDENTS,
     )
-
-
-def _summary(question, values: list) -> str:
-    return summarise(question, values)

@@ -215,3 +215,56 @@ def test_a_section_page_and_a_draft_save_take_few_statements(tmp_path, partners)
             assert count <= 10, (section.id, question.id, kind, count)
             saved.add(kind)
     assert saved == {"text", "scored"}
+
+
+def test_the_feedback_page_reads_counts_not_answers(tmp_path):
+    """Partners' feedback is counted in the database: the page loads no answer, and its figures are those the
+    partners' answers give one by one, the anonymity rule deciding per question on the partners who answered it."""
+    from ddq.core.anonymity import may_show
+    from ddq.core.questions import summarise
+    from ddq.reporting.feedback import feedback_table
+    from ddq.store.models import Answer, Assessment
+    from ddq.store.report_facts import feedback_facts, feedback_tally
+
+    app, made = _institute(tmp_path, 40)
+    with app.app_context():
+        questionnaire = current_library().questionnaire("partner-feedback")
+        few, unanswered = questionnaire.questions[0].id, questionnaire.questions[1].id
+        rated = db.session.scalars(
+            sa.select(Assessment.id).where(Assessment.direction == "partner_rates_host").order_by(Assessment.id)
+        ).all()
+        assert len(rated) >= 5
+        for question_id, kept in ((few, rated[:2]), (unanswered, [])):  # two partners only; nobody
+            db.session.execute(
+                sa.delete(Answer).where(Answer.question_id == question_id, Answer.assessment_id.not_in(kept))
+            )
+        db.session.commit()
+        facts, tally = feedback_facts(db.session), feedback_tally(db.session)
+        expected = []
+        for question in questionnaire.questions:
+            answers = [answer for answer in facts.answers if answer.question_id == question.id]
+            shown = may_show({answer.partner for answer in answers})
+            summary = summarise(question, [answer.value for answer in answers]) if shown else ""
+            expected.append((question.id, not shown, len(answers) if shown else None, summary))
+        table = feedback_table(tally, questionnaire)
+        assert [(row["question"].id, row["withheld"], row["count"], row["summary"]) for row in table] == expected
+        assert tally.respondents == facts.respondents == len(rated)
+        withheld = {row["question"].id for row in table if row["withheld"]}
+        assert withheld == {few, unanswered}
+        assert sum(1 for row in table if row["count"] and row["count"] >= 3) >= 5
+
+    loaded: list[object] = []
+
+    def load(target, context) -> None:
+        loaded.append(target)
+
+    sa.event.listen(Answer, "load", load)
+    try:
+        client = app.test_client()
+        client.post("/login", data={"email": made["staff_email"], "password": PASSWORD})
+        page = client.get("/staff/feedback")
+    finally:
+        sa.event.remove(Answer, "load", load)
+    assert page.status_code == 200
+    assert "withheld to protect anonymity" in page.get_data(as_text=True)
+    assert loaded == [], f"the feedback page loaded {len(loaded)} answers"
