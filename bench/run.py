@@ -6,6 +6,8 @@ Machines are noisy, so targets are ratios against a baseline, never absolute tim
 from __future__ import annotations
 
 import json
+import os
+import re
 import statistics
 import sys
 import time
@@ -21,10 +23,15 @@ sys.path.insert(0, str(ROOT))
 from ddq.core.definitions import load_library, questionnaire_from_data, questionnaire_to_data  # noqa: E402
 
 QUESTIONNAIRES = ROOT / "questionnaires"
+#: Every figure of this process, for the summary; and, when set, a file each figure is appended to as a JSON line
+#: (the whole run's groups each run in a process of their own, and the summary reads this file at the end).
+RESULTS: list[dict] = []
+RESULTS_FILE = "DDQ_BENCH_RESULTS"
 
 
-def median_seconds(work: Callable[[], object], repeat: int = 15) -> float:
-    work()  # warm up
+def median_seconds(work: Callable[[], object], repeat: int = 15, warm: bool = True) -> float:
+    if warm:
+        work()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -41,14 +48,110 @@ def peak_mib(work: Callable[[], object]) -> float:
     return peak / 2**20
 
 
+def quiet_access_log() -> None:
+    """The app writes one JSON line per request: not wanted among the figures (nor in their time)."""
+    import logging
+
+    access = logging.getLogger("ddq.access")
+    access.addHandler(logging.NullHandler())
+    access.propagate = False
+
+
 def report(name: str, value: float, unit: str, baseline: tuple[str, float] | None = None, target: str = "") -> None:
+    """Print one figure, and keep it for the summary. `target` is read by `judge` up to its first ';' (what follows
+    is a note): clauses such as `<= 5 ms`, `>= 200 messages/s`, `<= 8x` or `ratio <= 1.15` (against the baseline),
+    joined by `and`, optionally `at 5,000` (judged only on the figure whose name ends in that size)."""
     line = f"{name}: {value:.2f} {unit}"
+    ratio = None
     if baseline:
         label, base = baseline
-        line += f" (baseline {label}: {base:.2f} {unit}; ratio {value / base:.2f}x)"
+        ratio = value / base if base else None
+        line += f" (baseline {label}: {base:.2f} {unit}; ratio {value / base if base else float('nan'):.2f}x)"
     if target:
         line += f" [target {target}]"
     print(line, flush=True)
+    figure = {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "baseline": baseline[1] if baseline else None,
+        "ratio": ratio,
+        "target": target,
+        "met": judge(name, value, unit, ratio, target),
+    }
+    RESULTS.append(figure)
+    if os.environ.get(RESULTS_FILE):
+        with open(os.environ[RESULTS_FILE], "a", encoding="utf-8") as results:
+            results.write(json.dumps(figure) + "\n")
+
+
+#: Units a limit may be written in, as a factor of the unit the figure is reported in.
+_SCALES = {
+    "ms": ("time", 1e-3),
+    "s": ("time", 1.0),
+    "KB": ("bytes", 1024),
+    "MiB": ("bytes", 2**20),
+    "MB": ("bytes", 2**20),
+}
+_CLAUSE = re.compile(r"(?:(ratio)\s*)?(<=|>=)\s*([\d.,]+)\s*(x\b|[A-Za-z/]+)?")
+_AT = re.compile(r"\bat ([\d,]+)")
+
+
+def judge(name: str, value: float, unit: str, ratio: float | None, target: str) -> str:
+    """'yes' when the figure meets every clause of its target, 'no' when it misses one, '-' when the target says
+    nothing checkable. A target `at 5,000` is judged on the figure at that size; a smaller size that already misses
+    it is 'no' (the figures grow with the partners), one that meets it is '-'."""
+    text = target.split(";", 1)[0]
+    clauses = _CLAUSE.findall(text)
+    if not clauses:
+        return "-"
+    met = True
+    for is_ratio, sign, number, limit_unit in clauses:
+        limit = float(number.replace(",", ""))
+        if is_ratio or limit_unit == "x":
+            if ratio is None:
+                return "-"
+            measured = ratio
+        elif limit_unit and limit_unit not in (unit, unit.split()[0]):
+            if limit_unit not in _SCALES or unit not in _SCALES or _SCALES[limit_unit][0] != _SCALES[unit][0]:
+                return "-"
+            measured = value * _SCALES[unit][1] / _SCALES[limit_unit][1]
+        else:
+            measured = value
+        met = met and (measured <= limit if sign == "<=" else measured >= limit)
+    at = _AT.search(text)
+    if at and not name.endswith("_" + at.group(1).replace(",", "")):
+        return "-" if met else "no"
+    return "yes" if met else "no"
+
+
+def summary(results: list[dict], failed: list[str] = ()) -> None:
+    """A table of every figure: name, value, baseline, ratio, target, met."""
+    if not results and not failed:
+        return
+    rows = [("figure", "value", "baseline", "ratio", "target", "met")]
+    for figure in results:
+        unit = figure["unit"]
+        rows.append(
+            (
+                figure["name"],
+                f"{figure['value']:,.2f} {unit}",
+                "" if figure["baseline"] is None else f"{figure['baseline']:,.2f} {unit}",
+                "" if figure["ratio"] is None else f"{figure['ratio']:.2f}x",
+                figure["target"].split(";", 1)[0][:48],
+                figure["met"],
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    print("\n# summary")
+    for number, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if number == 0:
+            print("  ".join("-" * width for width in widths))
+    counts = {answer: sum(1 for figure in results if figure["met"] == answer) for answer in ("yes", "no")}
+    print(f"# {counts['yes']} targets met, {counts['no']} not met, {len(results)} figures", flush=True)
+    for group in failed:
+        print(f"# group {group} did not run to the end (see above)", flush=True)
 
 
 def yaml_files() -> list[Path]:
@@ -111,6 +214,7 @@ def bench_section_page() -> None:
         }
     )
     app.add_url_rule("/bare", "bare", lambda: "ok")
+    quiet_access_log()
     with app.app_context():
         from ddq.library import current_library
 
@@ -257,8 +361,10 @@ def bench_reports() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def _spreadsheet(path: Path, questions: int, padding_mb: int = 0) -> None:
-    """A funder-style spreadsheet with `questions` rows (and a sheet of filler text up to `padding_mb`)."""
+def _spreadsheet(path: Path, questions: int, filler_bytes: int = 0) -> None:
+    """A funder-style spreadsheet with `questions` rows, and with `filler_bytes` a sheet of guidance text that makes
+    the file about that size (random text in cells of 3,000 characters, four a row: far inside the import limits
+    on rows, columns, cells and unpacked size, so the workbook is one the import must accept)."""
     import random
 
     from openpyxl import Workbook
@@ -308,67 +414,165 @@ def _spreadsheet(path: Path, questions: int, padding_mb: int = 0) -> None:
                 "Policy document" if number % 7 == 0 else None,
             ]
         )
-    if padding_mb:
+    if filler_bytes:
+        # 32 symbols drawn uniformly deflate to a little over 5 bits each: 0.665 bytes a character, whatever the seed
+        letters = bytes.maketrans(bytes(range(256)), b"abcdefghijklmnopqrstuvwxyz 01234" * 8)
         filler = workbook.create_sheet("Guidance")
-        letters = "abcdefghijklmnopqrstuvwxyz0123456789 "
-        target = padding_mb * 2**20
-        row = 0
-        while row * 2000 < target * 1.05:
-            filler.append(
-                ["".join(rng.choice(letters) for _ in range(1000)), "".join(rng.choice(letters) for _ in range(1000))]
-            )
-            row += 1
+        cell, per_row = 3000, 4
+        for _ in range(int(filler_bytes / 0.665) // (cell * per_row)):
+            filler.append([rng.randbytes(cell).translate(letters).decode("ascii") for _ in range(per_row)])
     workbook.save(path)
 
 
-def bench_import() -> None:
-    """A 2,000-question spreadsheet through the whole import, beside pandas reading it with openpyxl; then the
-    peak memory of importing a 20 MB workbook, measured in a separate process."""
+def _xlsform(path: Path, rows: int = 2000) -> int:
+    """An XLSForm of `rows` survey rows as survey tools write them: groups of 48 questions (yes/no, a 1-4 scale,
+    several choices, integers, decimals, dates, text), some with a hint, a constraint or a condition on the
+    question before; a choices sheet and a settings sheet. Returns the number of questions."""
+    import random
+
+    from openpyxl import Workbook
+
+    rng = random.Random(13)
+    words = ["board", "policy", "audit", "staff", "budget", "safeguarding", "data", "risk", "fraud", "finance"]
+    kinds = ["select_one yes_no", "select_one scale", "select_multiple areas", "integer", "text", "decimal", "date"]
+    workbook = Workbook(write_only=True)
+    survey = workbook.create_sheet("survey")
+    survey.append(["type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message"])
+    questions = 0
+    group = 0
+    while True:
+        group += 1
+        survey.append(["begin_group", f"g{group}", f"Area {group}", None, None, None, None, None])
+        for _ in range(48):
+            questions += 1
+            kind = kinds[questions % len(kinds)]
+            previous = f"q{questions - 1}"
+            survey.append(
+                [
+                    kind,
+                    f"q{questions}",
+                    " ".join(rng.choice(words) for _ in range(10)) + f" ({questions})?",
+                    "Answer for the whole organisation." if questions % 5 == 0 else None,
+                    "yes" if questions % 3 else None,
+                    f"${{{previous}}} = 'yes'" if questions % 7 == 1 and questions > 1 else None,
+                    ". >= 0" if kind in ("integer", "decimal") else None,
+                    "Not negative." if kind in ("integer", "decimal") else None,
+                ]
+            )
+        survey.append(["end_group", None, None, None, None, None, None, None])
+        if group * 50 >= rows:
+            break
+    choices = workbook.create_sheet("choices")
+    choices.append(["list_name", "name", "label"])
+    for name, label in (("yes", "Yes"), ("no", "No")):
+        choices.append(["yes_no", name, label])
+    for level, label in enumerate(("Ad hoc", "Basic", "Documented", "Reviewed"), start=1):
+        choices.append(["scale", str(level), label])
+    for area in ("climate", "land", "urban", "gender"):
+        choices.append(["areas", area, area.capitalize()])
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version"])
+    settings.append(["Bench funder form", "bench_funder_form", "1"])
+    workbook.save(path)
+    return questions
+
+
+def _peak_import(path: Path, code_template: str) -> tuple[float, float]:
+    """Peak resident memory (MiB) of importing `path` in a fresh process -- the highest of that process and of the
+    child each reader runs in (ddq.importers.guard) -- and the process's own peak before the import."""
     import subprocess
+
+    code = (
+        "import re, resource, sys; from pathlib import Path; sys.path.insert(0, %r)\n"
+        "def peak(): return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024\n"
+        "from ddq.core.definitions import load_library\nfrom ddq.importers.frame import import_template\n"
+        "library = load_library(Path(%r))\nbefore = peak()\n"
+        + code_template
+        + "\nchildren = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(max(peak(), children), before)\n"
+    ) % (str(ROOT), str(QUESTIONNAIRES), str(path), str(QUESTIONNAIRES))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"importing {path.name} failed:\n{done.stderr[-3000:]}")
+    peak, before = done.stdout.split()
+    return float(peak), float(before)
+
+
+def bench_import() -> None:
+    """A 2,000-question spreadsheet through the whole import, beside pandas reading it with openpyxl; a 2,000-row
+    XLSForm through the whole import, beside pyxform alone converting the same file; then the peak memory of
+    importing a 20 MB workbook (within the default import limits), measured in a separate process."""
+    import shutil
     import tempfile
 
     import pandas as pd
+    from pyxform.xls2xform import convert as pyxform_convert
 
+    from ddq.importers.formats import convert
     from ddq.importers.frame import import_template
+    from ddq.importers.intake import DEFAULT_LIMITS, open_template
 
     work = Path(tempfile.mkdtemp(prefix="ddq-bench-import-"))
+    library = load_library(QUESTIONNAIRES)
+
+    def whole(path: Path, data: bytes):
+        return import_template(path.name, data, QUESTIONNAIRES, library, funder="Bench Fund", questionnaire_id="bench")
+
+    # Each whole import takes seconds (most of it matching questions to the bank): the checked first run is the
+    # warm-up, then the median of two.
     path = work / "funder-2000.xlsx"
     _spreadsheet(path, 2000)
     data = path.read_bytes()
-    library = load_library(QUESTIONNAIRES)
-    result = import_template(path.name, data, QUESTIONNAIRES, library, funder="Bench Fund", questionnaire_id="bench")
+    result = whole(path, data)
     assert result.questions == 2000, result.questions
-    whole = median_seconds(
-        lambda: import_template(
-            path.name, data, QUESTIONNAIRES, library, funder="Bench Fund", questionnaire_id="bench"
-        ),
-        repeat=3,
-    )
+    seconds = median_seconds(lambda: whole(path, data), repeat=2, warm=False)
     openpyxl_read = median_seconds(lambda: pd.read_excel(path, sheet_name=None, engine="openpyxl"), repeat=3)
     report(
-        "import_2000_question_spreadsheet", whole, "s", ("pandas reading it with openpyxl", openpyxl_read), "<= 1.5 s"
+        "import_2000_question_spreadsheet", seconds, "s", ("pandas reading it with openpyxl", openpyxl_read), "<= 1.5 s"
     )
-    big = work / "funder-20mb.xlsx"
-    _spreadsheet(big, 2000, padding_mb=26)  # random filler compresses to about 20 MB, just under the limit
-    size = big.stat().st_size / 2**20
-    code = (
-        "import re, sys; from pathlib import Path; sys.path.insert(0, %r)\n"
-        "def peak(): return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024\n"
-        "from ddq.core.definitions import load_library\nfrom ddq.importers.frame import import_template\n"
-        "library = load_library(%r)\nbefore = peak()\n"
-        "import_template('big.xlsx', Path(%r).read_bytes(), Path(%r), library, funder='F', questionnaire_id='big')\n"
-        "print(peak(), before)\n"
-    ) % (str(ROOT), str(QUESTIONNAIRES), str(big), str(QUESTIONNAIRES))
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+
+    form = work / "xlsform-2000.xlsx"
+    questions = _xlsform(form, 2000)
+    data = form.read_bytes()
+    result = whole(form, data)
+    assert result.questions == questions, (result.questions, questions)
+    pyxform_alone = median_seconds(lambda: pyxform_convert(xlsform=str(form)), repeat=3)
+    seconds = median_seconds(lambda: whole(form, data), repeat=2, warm=False)
     report(
-        f"import_{size:.0f}_mb_workbook_peak_memory",
-        float(output[0]),
+        f"import_2000_row_xlsform_{questions}_questions",
+        seconds,
+        "s",
+        ("pyxform alone converting the same file", pyxform_alone),
+        "<= 2x (issue 13)",
+    )
+    definition, _, kind = convert(open_template(form.name, data))
+    assert kind == "xlsform" and sum(len(s["questions"]) for s in definition["sections"]) == questions, kind
+    read = median_seconds(lambda: convert(open_template(form.name, data)), repeat=3)
+    report(
+        "read_2000_row_xlsform_without_matching",
+        read,
+        "s",
+        ("pyxform alone converting the same file", pyxform_alone),
+        "<= 2x",
+    )
+
+    big = work / "funder-20mb.xlsx"
+    _spreadsheet(big, 2000, filler_bytes=19 * 2**20)
+    size = big.stat().st_size
+    assert 18 * 2**20 < size <= DEFAULT_LIMITS.max_bytes, f"the big workbook is {size / 2**20:.1f} MiB"
+    open_template(big.name, big.read_bytes())  # within the default limits: refused here, the figure would be void
+    peak, before = _peak_import(
+        big,
+        "import_template('big.xlsx', Path(%r).read_bytes(), Path(%r), library, funder='F', questionnaire_id='big')",
+    )
+    print(f"# big workbook: {size / 1e6:.1f} MB ({size / 2**20:.1f} MiB), the default limits", flush=True)
+    report(
+        f"import_{size / 1e6:.0f}_mb_workbook_peak_memory",
+        peak,
         "MiB",
-        ("the process before importing", float(output[1])),
+        ("the process before importing", before),
         "<= 500 MiB",
     )
-    import shutil
-
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -441,12 +645,39 @@ GROUPS = {
     "messages": bench_messages,
 }
 
-if __name__ == "__main__":
-    # Each group runs in a process of its own, so that one group's memory never inflates another's figures.
-    if len(sys.argv) > 1:
-        GROUPS[sys.argv[1]]()
-    else:
-        import subprocess
+def run_all() -> int:
+    """Every group, each in a process of its own (so that one group's memory never inflates another's figures);
+    a group that fails is named and the others still run. Then the summary of every figure."""
+    import subprocess
+    import tempfile
 
-        for name in GROUPS:
-            subprocess.run([sys.executable, __file__, name], check=True)
+    started = time.perf_counter()
+    with tempfile.NamedTemporaryFile(prefix="ddq-bench-", suffix=".jsonl", delete=False) as results_file:
+        results = Path(results_file.name)
+    environment = {**os.environ, RESULTS_FILE: str(results)}
+    failed = []
+    for name in GROUPS:
+        print(f"## {name}", flush=True)
+        group_started = time.perf_counter()
+        if subprocess.run([sys.executable, __file__, name], env=environment, check=False).returncode:
+            failed.append(name)
+        print(f"# {name}: {time.perf_counter() - group_started:.0f} s", flush=True)
+    figures = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line]
+    results.unlink()
+    summary(figures, failed)
+    print(f"# all groups: {(time.perf_counter() - started) / 60:.1f} min", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        if sys.argv[1] not in GROUPS:
+            raise SystemExit(f"no group {sys.argv[1]!r}; the groups are {', '.join(GROUPS)}")
+        # run as bench.run, the module the other groups report through, so that every figure is in one RESULTS
+        from bench import run
+
+        run.GROUPS[sys.argv[1]]()
+        if not os.environ.get(RESULTS_FILE):
+            summary(run.RESULTS)
+    else:
+        sys.exit(run_all())
