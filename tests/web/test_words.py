@@ -182,3 +182,34 @@ def test_a_domain_with_nothing_scored_says_not_assessed_in_words(browser, ids, d
     assert "0.00 / 0.0" not in html and "= —" not in html
     assert re.search(r"<h3>[^<]+ — not assessed</h3>", html)
     assert re.search(r'<td class="num">not assessed</td>', html)
+
+
+# --- anchors in full ---------------------------------------------------------------------------------------------
+
+
+def test_a_disclosure_answer_building_on_a_lower_level_shows_that_levels_words_too(browser, ids, data):
+    """"As level 3, and restoring from backup is tested" alone does not say what level 3 is."""
+    import html as markup
+
+    from ddq.store.operations import questionnaire_of
+
+    with data() as session:
+        disclosure = session.get(Assessment, ids["disclosure"])
+        questionnaire = questionnaire_of(disclosure.questionnaire_version)
+        question = next(
+            q
+            for section in questionnaire.sections
+            for q in section.questions
+            if q.type == "maturity" and q.choice("4").label.get("en").startswith("As level 3")
+        )
+        answer = next(a for a in disclosure.answers if a.question_id == question.id)
+        answer.value, answer.not_applicable = 4, False
+        session.commit()
+        level_3, level_4 = (question.choice(level).label.get("en") for level in ("3", "4"))
+    text = markup.unescape(page(browser("partner_a"), f"/a/{ids['disclosure']}/report.html"))
+    assert f"4. {level_4} (Level 3: {level_3})" in text
+    from ddq.core.questions import type_of
+
+    french = type_of(question).display(question, 4, "fr")
+    assert french.startswith("4. Comme au niveau 3") and f"(Niveau 3: {question.choice('3').label.get('fr')})" in french
+    assert type_of(question).display(question, 3, "en") == f"3. {level_3}"

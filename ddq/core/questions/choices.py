@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from .base import (
@@ -153,6 +154,11 @@ class MultiChoice(QuestionType):
         ]
 
 
+#: An anchor that builds on a lower level ("As level 3, and …") in the languages of the bank: the level it names.
+BUILDS_ON = re.compile(r"^\s*(?:as level|comme au niveau|como en el nivel|como no n[ií]vel)\s+(\d+)\b", re.IGNORECASE)
+LEVEL_WORDS = {"en": "Level", "fr": "Niveau", "es": "Nivel", "pt": "Nível"}
+
+
 class Maturity(QuestionType):
     """A 1-4 rating against four written anchors; the level is the score."""
 
@@ -175,7 +181,17 @@ class Maturity(QuestionType):
         if self.is_unknown_answer(question, value):
             return unknown_label(language)
         choice = question.choice(str(value))
-        return f"{value}. {choice.label.get(language)}" if choice else str(value)
+        return f"{value}. {self.anchor_text(question, value, language)}" if choice else str(value)
+
+    def anchor_text(self, question: Any, level: Any, language: str) -> str:
+        """A level's anchor in full: one that builds on a lower level ("As level 3, and …") is followed by what
+        that level says, and so on down, so that the text stands alone."""
+        text = question.choice(str(level)).label.get(language)
+        named = BUILDS_ON.match(text)
+        if named and int(named.group(1)) < int(level) and question.choice(named.group(1)):
+            word = LEVEL_WORDS.get(language, LEVEL_WORDS["en"])
+            return f"{text} ({word} {named.group(1)}: {self.anchor_text(question, named.group(1), language)})"
+        return text
 
     def sample(self, question: Any, level: float, rng: random.Random) -> Any:
         return round(level)
