@@ -114,15 +114,21 @@ def _digest_subject(count: int, day: dt.date) -> str:
 
 
 def build(message: outbox.OutboxMessage) -> EmailMessage:
+    """The message as sent: its language (RFC 3282 Content-Language) on the whole message and on each part, text
+    and HTML, so that a mail client reads or speaks every part in the recipient's language."""
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["DDQ_MAIL_FROM"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Content-Language"] = message.language
-    email.set_content(message.text_body)
+    email.set_content(message.text_body, headers=[f"Content-Language: {message.language}"])
     if message.html_body:
-        email.add_alternative(message.html_body, subtype="html")
+        # making the message multipart moves its Content-* headers onto the text part: the whole message says
+        # its language again below
+        email.add_alternative(
+            message.html_body, subtype="html", headers=[f"Content-Language: {message.language}"]
+        )
+        email["Content-Language"] = message.language
     return email
 
 

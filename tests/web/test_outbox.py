@@ -161,3 +161,42 @@ def test_the_rate_limiter_uses_the_same_redis(monkeypatch, tmp_path):
     assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6390/0"
     monkeypatch.delenv("DDQ_REDIS_URL")
     assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_every_message_says_its_language_on_the_whole_and_on_each_part(browser, data, web_app, mail_server):
+    """Content-Language was on the text part only: the multipart message as a whole said no language."""
+    from ddq import mail
+    from ddq.store.models import Assessment, Organisation
+
+    mail_server.start()
+    with data() as session:
+        funder = session.scalar(
+            sa.select(Assessment.id)
+            .join(Organisation, Assessment.subject_id == Organisation.id)
+            .where(Organisation.name == "Fundação Horizonte", Assessment.direction == "partner_self")
+            .order_by(Assessment.id)
+            .limit(1)
+        )
+    published = browser("staff").post(  # the funder reads ddq in Portuguese: "your report is published"
+        f"/staff/assessments/{funder}/action-plan",
+        data={"priority": ["high"], "action": ["Write down how decisions are taken"], "support": [""],
+              "due_on": [""], "domain": ["governance"], "question_id": [""], "publish": "1"},
+    )
+    assert published.status_code == 302
+    with web_app.test_request_context("/"), data() as session:  # a message with a text part only
+        mail.queue(
+            dedupe_key="test:fr", recipient="lecteur@example.org", kind="test", language="fr", template="reset",
+            person={"name": "A"}, link="http://ddq.test/x", hours=2,
+        )
+        session.commit()
+    with web_app.app_context():
+        deliver_outbox()
+    received = {message["To"]: message for message in mail_server.inbox.messages}
+    portuguese = received["respondent4@partner4.example.org"]
+    assert portuguese.is_multipart() and portuguese["Content-Language"] == "pt"
+    parts = [part for part in portuguese.walk() if not part.is_multipart()]
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
+    assert [part["Content-Language"] for part in parts] == ["pt", "pt"]
+    assert "publicou o relatório" in parts[0].get_payload(decode=True).decode()
+    french = received["lecteur@example.org"]
+    assert not french.is_multipart() and french.get_all("Content-Language") == ["fr"]
