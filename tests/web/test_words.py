@@ -213,3 +213,28 @@ def test_a_disclosure_answer_building_on_a_lower_level_shows_that_levels_words_t
     french = type_of(question).display(question, 4, "fr")
     assert french.startswith("4. Comme au niveau 3") and f"(Niveau 3: {question.choice('3').label.get('fr')})" in french
     assert type_of(question).display(question, 3, "en") == f"3. {level_3}"
+
+
+# --- an anonymous survey reads as one ----------------------------------------------------------------------------
+
+
+def test_the_feedback_questionnaire_names_no_one_beside_its_promise_of_anonymity(browser, ids):
+    html = page(browser("partner_a"), f"/a/{ids['a_rating']}")
+    assert "never attached" in html and "answered by" not in html.lower()
+    [subject] = re.findall(r'<p class="subject">(.*?)</p>', html)
+    assert "Mathare Youth Voices" not in subject and subject.startswith("Anonymous feedback about")
+    [subject] = re.findall(r'<p class="subject">(.*?)</p>', page(browser("partner_a"), f"/a/{ids['a_self']}"))
+    assert subject == "Mathare Youth Voices"
+
+
+def test_every_link_on_the_staff_pages_opens_for_staff(browser):
+    """The partners' anonymous ratings of the institute were linked to their answers, which staff may not read."""
+    staff = browser("staff")
+    for start in ("/staff", "/staff/queue", "/staff/burden", "/staff/portfolio"):
+        links = set(re.findall(r'href="(/[^"#?]*)', page(staff, start)))
+        assert links, start
+        for url in sorted(links):
+            if url.startswith(("/logout", "/reports/fonts")):
+                continue
+            with staff.get(url) as response:
+                assert response.status_code in {200, 302}, f"{url} on {start}: {response.status_code}"
