@@ -133,12 +133,38 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class AgreedTerms:
+    """The terms for the next cycle that the institute and the partner agreed in their latest joint review."""
+
+    decided_on: str
+    tier: str | None = None
+    cycle_months: int | None = None
+    terms: str | None = None
+
+
+@dataclass(frozen=True)
+class CycleFacts:
+    """The previous cycle of a partner's self-assessment, for its capacity over time: the previous request's
+    scorecard inputs, the dates of both requests, the terms the suggestions start from and any agreed since."""
+
+    previous: AssessmentFacts
+    previous_on: str
+    current_on: str
+    #: The tier the current request was made at, and the months between re-assessments of the partnership.
+    tier: str | None = None
+    cycle_months: int = 24
+    agreed: AgreedTerms | None = None
+
+
+@dataclass(frozen=True)
 class CapacityFacts:
-    """A capacity report's facts: the assessment and, for a partner's, the institute's published disclosure."""
+    """A capacity report's facts: the assessment and, for a partner's, the institute's published disclosure and
+    its previous cycle."""
 
     assessment: AssessmentFacts
     disclosure: AssessmentFacts | None = None
     publication: Publication | None = None
+    cycle: CycleFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -149,10 +175,11 @@ class ReciprocalFacts:
     disclosure: AssessmentFacts | None
     feedback: FeedbackFacts
     publication: Publication | None = None
+    cycle: CycleFacts | None = None
 
     @property
     def capacity(self) -> CapacityFacts:
-        return CapacityFacts(self.assessment, self.disclosure, self.publication)
+        return CapacityFacts(self.assessment, self.disclosure, self.publication, self.cycle)
 
 
 @dataclass(frozen=True)
@@ -179,7 +206,7 @@ def report_to_data(report: ReciprocalFacts) -> dict[str, Any]:
     """Everything a report is made of, as canonical data; partners' feedback under opaque numbers."""
     feedback = report.feedback
     numbers = {partner: n for n, partner in enumerate(dict.fromkeys(a.partner for a in feedback.answers), start=1)}
-    return {
+    data = {
         "assessment": assessment_to_data(report.assessment),
         "disclosure": assessment_to_data(report.disclosure) if report.disclosure is not None else None,
         "feedback": {
@@ -188,6 +215,32 @@ def report_to_data(report: ReciprocalFacts) -> dict[str, Any]:
             "answers": [[numbers[a.partner], a.question_id, a.value] for a in feedback.answers],
         },
     }
+    if report.cycle is not None:  # only with a previous cycle: earlier snapshots keep their fingerprint
+        data["cycle"] = cycle_to_data(report.cycle)
+    return data
+
+
+def cycle_to_data(cycle: CycleFacts) -> dict[str, Any]:
+    agreed = cycle.agreed
+    return {
+        "previous": assessment_to_data(cycle.previous),
+        "previous_on": cycle.previous_on,
+        "current_on": cycle.current_on,
+        "tier": cycle.tier,
+        "cycle_months": cycle.cycle_months,
+        "agreed": {item.name: getattr(agreed, item.name) for item in fields(AgreedTerms)} if agreed else None,
+    }
+
+
+def cycle_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> CycleFacts:
+    return CycleFacts(
+        previous=assessment_from_data(data["previous"], lookup),
+        previous_on=data["previous_on"],
+        current_on=data["current_on"],
+        tier=data["tier"],
+        cycle_months=data["cycle_months"],
+        agreed=AgreedTerms(**data["agreed"]) if data["agreed"] is not None else None,
+    )
 
 
 def report_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> ReciprocalFacts:
@@ -202,6 +255,7 @@ def report_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> Re
             answers=tuple(FeedbackAnswer(partner, question, value) for partner, question, value in feedback["answers"]),
             questionnaire_key=key,
         ),
+        cycle=cycle_from_data(data["cycle"], lookup) if data.get("cycle") is not None else None,
     )
 
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from ..core.actions import SuggestedAction, suggest_actions
 from ..core.consensus import LEAST_CONSENSUS_RANGE, Consensus, consensus
 from ..core.definitions import Library, Question, Questionnaire
-from ..core.facts import AnswerView, AssessmentFacts, CapacityFacts, Publication, ReciprocalFacts, ReportFacts
+from ..core.facts import (
+    AnswerView,
+    AssessmentFacts,
+    CapacityFacts,
+    CycleFacts,
+    Publication,
+    ReciprocalFacts,
+    ReportFacts,
+)
 from ..core.questions import type_of
 from ..core.reciprocity import Reciprocity
 from ..core.reciprocity import reciprocity as compare_sides
 from ..core.scoring import Scorecard, score_assessment
+from ..core.trend import trend
 from ..core.vocabulary import EVIDENCE_LEVELS
 from .charts import profile_chart
 from .feedback import feedback_summary
@@ -70,9 +80,11 @@ def capacity_context(
     publication: Publication | None = None,
     spread: Consensus | None = None,
     show_names: bool = True,
+    cycle: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the capacity report shows, as plain data. `spread`: how far apart colleagues' ratings are,
-    with their names when `show_names` (only staff and the organisation itself read them)."""
+    with their names when `show_names` (only staff and the organisation itself read them); `cycle`: the change
+    since the previous cycle (`cycle_context`)."""
     domains = domain_rows(scorecard, library, language)
     titles = {row["id"]: row["title"] for row in domains}
     breakdown = []
@@ -141,6 +153,63 @@ def capacity_context(
         "parity_totals": parity_totals(reciprocity) if reciprocity else None,
         "publication": publication,
         "consensus": consensus_rows(spread, questionnaire, titles, language, show_names) if spread else None,
+        "cycle": cycle,
+    }
+
+
+def cycle_context(cycle: CycleFacts, card: Scorecard, library: Library, language: str) -> dict[str, Any]:
+    """Each domain's change since the previous cycle, the lighter terms a rise supports (ddq.core.trend, as the
+    staff and partner pages show them) and the terms agreed in the joint review, in `language`.
+
+    `chart` draws both cycles' scores per domain when given the two series' names (the template words them)."""
+    result = trend(
+        scorecard_of(cycle.previous, library),
+        card,
+        tier=cycle.tier,
+        tiers=tuple(library.tiers),
+        cycle_months=cycle.cycle_months,
+    )
+
+    def title(domain_id: str) -> str:
+        domain = library.domains.get(domain_id)
+        return domain.title.get(language) if domain else domain_id
+
+    def tier_title(tier_id: str | None) -> str | None:
+        tier = library.tiers.get(tier_id) if tier_id else None
+        return tier.title.get(language) if tier else tier_id
+
+    suggestions = [
+        {
+            "kind": suggestion.kind,
+            "tier": tier_title(suggestion.value) if suggestion.kind == "lower_tier" else None,
+            "months": suggestion.value if suggestion.kind == "longer_validity" else None,
+            "domains": ", ".join(map(title, suggestion.value)) if suggestion.kind == "fewer_checks" else None,
+        }
+        for suggestion in result.suggestions
+    ]
+    agreed = cycle.agreed
+    rows = [(title(c.domain), c.before, c.after) for c in result.changes if c.before is not None or c.after is not None]
+    return {
+        "previous_on": cycle.previous_on,
+        "current_on": cycle.current_on,
+        "chart": partial(profile_chart, rows),
+        "changes": [
+            {"id": c.domain, "title": title(c.domain), "before": c.before, "after": c.after, "change": c.change,
+             "direction": c.direction}
+            for c in result.changes
+        ],
+        "overall_before": result.overall_before,
+        "overall_after": result.overall_after,
+        "rose": bool(result.rose),
+        "suggestions": suggestions,
+        "agreed": {
+            "decided_on": agreed.decided_on,
+            "tier": tier_title(agreed.tier),
+            "cycle_months": agreed.cycle_months,
+            "terms": agreed.terms,
+        }
+        if agreed is not None
+        else None,
     }
 
 
@@ -333,6 +402,7 @@ def capacity_report_context(report: CapacityFacts, library: Library, language: s
         spread=spread_of(assessment, card),
         # the institute's disclosure is read by every partner: its people's names are not theirs to read
         show_names=assessment.direction != "host_disclosure",
+        cycle=cycle_context(report.cycle, card, library, language) if report.cycle is not None else None,
     )
 
 

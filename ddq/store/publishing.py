@@ -2,9 +2,9 @@
 
 A publication is a new row of `published_reports`: the report's facts (answers, questionnaire versions by
 their sha256, the profile weights, the institute's disclosure, partners' feedback, the date used for the
-stage, the facts shown, each person's ratings where several people answered) as canonical data, with the
-sha256 of that data. Republishing adds the next version and keeps every earlier one; nothing here ever
-changes or deletes a row.
+stage, the facts shown, each person's ratings where several people answered, the previous cycle's scorecard
+inputs and the terms agreed since, for capacity over time) as canonical data, with the sha256 of that data.
+Republishing adds the next version and keeps every earlier one; nothing here ever changes or deletes a row.
 """
 
 from __future__ import annotations
@@ -26,17 +26,19 @@ from ..core.facts import (
 )
 from . import operations as ops
 from .models import Assessment, PublishedReport, QuestionnaireVersion, User
-from .report_facts import assessment_facts, disclosure_facts, feedback_facts
+from .report_facts import assessment_facts, cycle_facts, disclosure_facts, feedback_facts
 
 
 def publish(session: Session, assessment: Assessment, actor: User, library: Library) -> PublishedReport:
     """Publish the assessment's report to the organisation assessed: freeze its facts as the next version."""
     ops.publish_report(session, assessment, actor)  # checks the actor, stamps the assessment, writes the log
     report = current_facts(session, assessment)
+    cycle = report.cycle
     report = dataclasses.replace(
         report,
         assessment=with_profile(report.assessment, library),
         disclosure=with_profile(report.disclosure, library) if report.disclosure is not None else None,
+        cycle=dataclasses.replace(cycle, previous=with_profile(cycle.previous, library)) if cycle else None,
     )
     data = report_to_data(report)
     latest = session.scalar(
@@ -58,12 +60,14 @@ def publish(session: Session, assessment: Assessment, actor: User, library: Libr
 
 
 def current_facts(session: Session, assessment: Assessment) -> ReciprocalFacts:
-    """The report's facts as they are now (the disclosure and feedback only for a partner's self-assessment)."""
+    """The report's facts as they are now (the disclosure, feedback and previous cycle only for a partner's
+    self-assessment)."""
     partner = assessment.direction == "partner_self"
     return ReciprocalFacts(
         assessment_facts(session, assessment),
         disclosure_facts(session) if partner else None,
         feedback_facts(session) if partner else FeedbackFacts(questionnaire=None, respondents=0),
+        cycle=cycle_facts(session, assessment),
     )
 
 

@@ -5,6 +5,7 @@ The web pages and the command line call these, then hand the facts to `ddq.repor
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -19,9 +20,11 @@ from ..core.consensus import Rating
 from ..core.evidence import effective_level
 from ..core.facts import (
     ActionItemFacts,
+    AgreedTerms,
     AnswerView,
     AssessmentFacts,
     CapacityFacts,
+    CycleFacts,
     FeedbackAnswer,
     FeedbackFacts,
     FeedbackTally,
@@ -36,6 +39,7 @@ from .operations import host_organisation, questionnaire_of
 from .passport import DEFAULT_VALIDITY_MONTHS, _aware
 from .queries import published_disclosure, scope_of, scoring_inputs
 from .ratings import ratings_of
+from .reviews import latest_agreement
 
 #: Feedback counts once its partner has sent it.
 SUBMITTED = ("submitted", "accepted")
@@ -141,9 +145,50 @@ def disclosure_facts(session: Session) -> AssessmentFacts | None:
 
 
 def capacity_facts(session: Session, assessment: Assessment) -> CapacityFacts:
-    """A capacity report's facts; a partner's self-assessment comes with the institute's disclosure."""
+    """A capacity report's facts; a partner's self-assessment comes with the institute's disclosure and its
+    previous cycle."""
     disclosure = disclosure_facts(session) if assessment.direction == "partner_self" else None
-    return CapacityFacts(assessment_facts(session, assessment), disclosure)
+    return CapacityFacts(assessment_facts(session, assessment), disclosure, cycle=cycle_facts(session, assessment))
+
+
+def cycle_facts(session: Session, assessment: Assessment) -> CycleFacts | None:
+    """A partner's previous cycle: its latest self-assessment with answers made before this one, read as scorecard
+    inputs (no answer views, action items nor ratings), with the terms agreed in the partnership's latest joint
+    review. None for the institute's disclosure and for a partner's first cycle."""
+    if assessment.direction != "partner_self":
+        return None
+    answered = sa.select(Answer.assessment_id).where(Answer.value.is_not(None))
+    previous = session.scalar(
+        sa.select(Assessment)
+        .where(
+            Assessment.subject_id == assessment.subject_id,
+            Assessment.direction == "partner_self",
+            Assessment.id < assessment.id,
+            Assessment.id.in_(answered),
+        )
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return None
+    facts = assessment_facts(session, previous, ratings={})
+    partnership = assessment.partnership
+    agreed = latest_agreement(session, partnership.id) if partnership is not None else None
+    return CycleFacts(
+        previous=dataclasses.replace(facts, views={}, action_items=()),
+        previous_on=previous.created_at.date().isoformat(),
+        current_on=assessment.created_at.date().isoformat(),
+        tier=assessment.tier or (partnership.tier if partnership is not None else None),
+        cycle_months=partnership.review_cycle_months if partnership is not None else 24,
+        agreed=AgreedTerms(
+            decided_on=agreed.decided_at.date().isoformat(),
+            tier=agreed.agreed_tier,
+            cycle_months=agreed.agreed_cycle_months,
+            terms=agreed.agreed_terms,
+        )
+        if agreed is not None
+        else None,
+    )
 
 
 def _feedback_rated() -> sa.Select:
@@ -226,7 +271,10 @@ def feedback_tally(session: Session) -> FeedbackTally:
 
 def reciprocal_facts(session: Session, assessment: Assessment) -> ReciprocalFacts:
     return ReciprocalFacts(
-        assessment_facts(session, assessment), disclosure_facts(session), feedback_facts(session)
+        assessment_facts(session, assessment),
+        disclosure_facts(session),
+        feedback_facts(session),
+        cycle=cycle_facts(session, assessment),
     )
 
 
