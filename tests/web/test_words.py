@@ -238,3 +238,11 @@ def test_every_link_on_the_staff_pages_opens_for_staff(browser):
                 continue
             with staff.get(url) as response:
                 assert response.status_code in {200, 302}, f"{url} on {start}: {response.status_code}"
+
+
+def test_the_staff_import_page_offers_only_the_files_ddq_reads(browser):
+    from ddq.importers.intake import EXTENSIONS
+
+    html = page(browser("staff"), "/staff/imports")
+    [accept] = re.findall(r'<input type="file" id="template"[^>]* accept="([^"]+)"', html)
+    assert accept.split(",") == list(EXTENSIONS)
