@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
@@ -426,7 +427,17 @@ def start_disclosure():
             respondent=host,
             actor=current_user,
         )
+        carried = prefill(db.session, open_one, Path(current_app.config["DDQ_UPLOADS"]))
         ops.change_status(db.session, open_one, "sent", current_user)
+        if carried:
+            flash(
+                ngettext(
+                    "%(num)d answer carried over from the previous disclosure: confirm or update it.",
+                    "%(num)d answers carried over from the previous disclosure: confirm or update them.",
+                    carried,
+                ),
+                "success",
+            )
     return redirect(url_for("respond.assessment", assessment_id=open_one.id))
 
 

@@ -246,3 +246,28 @@ def test_the_staff_import_page_offers_only_the_files_ddq_reads(browser):
     html = page(browser("staff"), "/staff/imports")
     [accept] = re.findall(r'<input type="file" id="template"[^>]* accept="([^"]+)"', html)
     assert accept.split(",") == list(EXTENSIONS)
+
+
+# --- the institute's disclosure carries over like a partner's ------------------------------------------------------
+
+
+def test_a_new_disclosure_carries_over_the_previous_ones_answers(browser, ids, data):
+    with data() as session:
+        previous = session.get(Assessment, ids["disclosure"])
+        assert previous.status == "accepted"
+        given = {a.question_id: a.value for a in previous.answers if a.value is not None and a.bank_id}
+    assert len(given) > 10
+    staff = browser("staff")
+    response = staff.post("/staff/disclosure")
+    assert response.status_code == 302
+    new_id = int(re.search(r"/a/(\d+)", response.headers["Location"]).group(1))
+    assert new_id != ids["disclosure"]
+    with data() as session:
+        new = session.get(Assessment, new_id)
+        carried = {a.question_id: a for a in new.answers}
+        assert set(carried) == set(given)
+        assert all(a.reused_from.assessment_id == ids["disclosure"] for a in carried.values())
+        assert all(a.confirmed_at is None for a in carried.values())  # to confirm, as a partner does
+        assert {q: a.value for q, a in carried.items()} == given
+    html = page(staff, f"/a/{new_id}")
+    assert f"{len(given)} answers carried over from the previous disclosure" in html
