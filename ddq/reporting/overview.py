@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,7 @@ from ..core.burden import estimate
 from ..core.definitions import Library, Question, Questionnaire, Scope
 from ..core.facts import AssessmentFacts, PortfolioFacts
 from ..core.ledger import PartnerLedger
-from ..core.scoring import gate_result, given_values, is_shown
+from ..core.scoring import AnswerInput, gate_result, given_values, is_shown
 from .context import parity_with
 from .portfolio import frames_from_inputs, score_portfolio
 
@@ -32,27 +33,80 @@ PORTFOLIO_COLUMNS = (
 )
 
 
+_MISSING = object()
+
+
+def _frozen(value: Any) -> Any:
+    """A value as part of a dictionary key, its type kept (True and 1 evaluate differently)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return type(value), value
+    return type(value), json.dumps(value, sort_keys=True, default=str)
+
+
 class _PerScope:
     """What is the same for every partner answering one questionnaire version in one scope, worked out once: the
-    burden estimate, the gates asked, the conditional questions, and parity for each pattern of skip logic."""
+    burden estimate, the gates asked, the conditional questions, and parity for each pattern of skip logic.
+
+    Skip logic and gates read few answers: which conditional questions are shown, and which gates flag, are worked
+    out once for each combination of those answers and looked up for every other partner who gave the same."""
 
     def __init__(self, questionnaire: Questionnaire, scope: Scope) -> None:
         applicable = [question for _, question in questionnaire.applicable(scope)]
         self.estimated_minutes = round(estimate(questionnaire, scope).minutes_high)
         self.gates: list[Question] = [question for question in applicable if question.gate]
         self.conditional: list[Question] = [question for question in applicable if question.show_if is not None]
+        self.names = sorted({name for question in self.conditional for name in question.show_if.names()})
         self.parity: dict[frozenset[str], float] = {}
+        self._shown: dict[tuple, frozenset[str]] = {}
+        self._flagged: dict[tuple, list[Question]] = {}
 
-    def shown_conditionals(self, given: dict[str, Any]) -> frozenset[str]:
-        return frozenset(question.id for question in self.conditional if is_shown(question, given))
+    def _read(self, answers: Mapping[str, AnswerInput]) -> tuple:
+        """The answers skip logic reads (N/A ones as absent), as a key."""
+        key = []
+        for name in self.names:
+            answer = answers.get(name)
+            key.append(_MISSING if answer is None or answer.not_applicable else _frozen(answer.value))
+        return tuple(key)
+
+    def _given(self, answers: Mapping[str, AnswerInput]) -> dict[str, Any]:
+        return given_values({name: answers[name] for name in self.names if name in answers})
+
+    def shown_conditionals(self, answers: Mapping[str, AnswerInput]) -> frozenset[str]:
+        key = self._read(answers)
+        found = self._shown.get(key)
+        if found is None:
+            given = self._given(answers)
+            found = self._shown[key] = frozenset(
+                question.id for question in self.conditional if is_shown(question, given)
+            )
+        return found
+
+    def flagged_gates(self, answers: Mapping[str, AnswerInput]) -> list[Question]:
+        """The gates shown whose answer does not pass."""
+        if not self.gates:
+            return []
+        shown = self.shown_conditionals(answers)
+        given = [answers.get(gate.id) for gate in self.gates]
+        key = (
+            shown,
+            tuple(None if answer is None else (answer.not_applicable, _frozen(answer.value)) for answer in given),
+        )
+        found = self._flagged.get(key)
+        if found is None:
+            found = self._flagged[key] = [
+                gate
+                for gate, answer in zip(self.gates, given, strict=True)
+                if (gate.show_if is None or gate.id in shown) and gate_result(gate, answer).passed is False
+            ]
+        return found
 
 
 def _parity_of(
-    assessment: AssessmentFacts, per_scope: _PerScope, given: dict[str, Any], disclosure, library: Library
+    assessment: AssessmentFacts, per_scope: _PerScope, disclosure: AssessmentFacts, library: Library
 ) -> float:
     """Parity depends on the partner's answers only through which conditional questions they were shown: it is
     computed once for each such pattern."""
-    pattern = per_scope.shown_conditionals(given)
+    pattern = per_scope.shown_conditionals(assessment.answers)
     found = per_scope.parity.get(pattern)
     if found is None:
         found = per_scope.parity[pattern] = parity_with(assessment, disclosure, library).parity
@@ -111,13 +165,8 @@ def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str
             common = per_scope.get(key)
             if common is None:
                 common = per_scope[key] = _PerScope(assessment.questionnaire, assessment.scope)
-            given = given_values(assessment.answers)
-            parity = _parity_of(assessment, common, given, disclosure, library) if disclosure is not None else None
-            flagged = [
-                gate.text.get(language)
-                for gate in common.gates
-                if is_shown(gate, given) and gate_result(gate, assessment.answers.get(gate.id)).passed is False
-            ]
+            parity = _parity_of(assessment, common, disclosure, library) if disclosure is not None else None
+            flagged = [gate.text.get(language) for gate in common.flagged_gates(assessment.answers)]
             figure = figures.get(assessment.id)
             rows.append(
                 {

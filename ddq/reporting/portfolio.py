@@ -192,14 +192,31 @@ def _hact_band(points: pd.Series, n: pd.Series, weights: pd.Series) -> pd.Series
     return pd.Series(names[index.to_numpy()], index=points.index)
 
 
+def _fsum_by(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """`math.fsum` of the values of each key, by key (sorted): exact whatever the order, as the core sums them, in
+    one call per key rather than pandas' Python aggregation, which builds a Series per group."""
+    keys_array, values_array = keys.to_numpy(), values.to_numpy(dtype=float)
+    if not len(keys_array):
+        return pd.Series(dtype=float, index=pd.Index([], name=keys.name))
+    order = np.argsort(keys_array, kind="stable")
+    keys_array, values_array = keys_array[order], values_array[order]
+    starts = np.flatnonzero(np.r_[True, keys_array[1:] != keys_array[:-1]])
+    sums = [math.fsum(chunk.tolist()) for chunk in np.split(values_array, starts[1:])]
+    return pd.Series(sums, index=pd.Index(keys_array[starts], name=keys.name), dtype=float)
+
+
 def _overall_band(domains: pd.DataFrame) -> pd.Series:
     """As ddq.core.scoring.overall_band: the profile-weighted mean of domain bands, capped by any key item at 1."""
     banded = domains[domains["band"].notna() & (domains["profile_weight"] > 0)].copy()
     banded["index"] = banded["band"].map({band: position for position, band in enumerate(BANDS)}).astype(float)
     banded["weighted"] = banded["profile_weight"] * banded["index"]
     banded["key_at_one"] = banded["lowest_key_score"] == SCORE_MIN
-    grouped = banded.groupby("assessment_id").agg(
-        weighted=("weighted", math.fsum), total=("profile_weight", math.fsum), capped=("key_at_one", "any")
+    grouped = pd.DataFrame(
+        {
+            "weighted": _fsum_by(banded["assessment_id"], banded["weighted"]),
+            "total": _fsum_by(banded["assessment_id"], banded["profile_weight"]),
+            "capped": banded.groupby("assessment_id")["key_at_one"].any(),
+        }
     )
     index = np.floor(grouped["weighted"] / grouped["total"] + 0.5 + 1e-9).clip(upper=len(BANDS) - 1)
     index = np.where(grouped["capped"], np.maximum(index, BANDS.index("significant")), index).astype(int)
@@ -283,10 +300,11 @@ def score_portfolio(
     )
     domains["profile_weight"] = domains["profile_weight"].fillna(1.0)
     assessed = domains[domains["score"].notna()]
-    overall = (
-        assessed.assign(weighted=assessed["profile_weight"] * assessed["score"])
-        .groupby("assessment_id")
-        .agg(weighted=("weighted", math.fsum), total=("profile_weight", math.fsum))
+    overall = pd.DataFrame(
+        {
+            "weighted": _fsum_by(assessed["assessment_id"], assessed["profile_weight"] * assessed["score"]),
+            "total": _fsum_by(assessed["assessment_id"], assessed["profile_weight"]),
+        }
     )  # as the core sums them
     summary = items.groupby("assessment_id").agg(
         hact_points=("hact_points", "sum"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -268,3 +270,43 @@ def test_the_feedback_page_reads_counts_not_answers(tmp_path):
     assert page.status_code == 200
     assert "withheld to protect anonymity" in page.get_data(as_text=True)
     assert loaded == [], f"the feedback page loaded {len(loaded)} answers"
+
+
+def test_portfolio_parity_and_gates_agree_with_each_assessment(tmp_path):
+    """The portfolio works out skip logic, flagged gates and parity once per combination of the answers they read;
+    each row still gives what the assessment's own answers give."""
+    from ddq.core.questions import type_of
+    from ddq.core.scoring import AnswerInput, gate_result, given_values, is_shown
+    from ddq.reporting.context import parity_with
+    from ddq.reporting.overview import portfolio_context
+    from ddq.store.report_facts import portfolio_facts
+
+    app, _ = _institute(tmp_path, 40)
+    with app.app_context():
+        library = current_library()
+        portfolio = portfolio_facts(db.session)
+        assert portfolio.disclosure is not None
+        # twins of flagged partners, listed first, whose gates pass and whose answers are otherwise the same
+        twins = []
+        for facts in portfolio.assessments:
+            for gate in (q for _, q in facts.questionnaire.applicable(facts.scope) if q.gate):
+                answer = facts.answers.get(gate.id)
+                if answer is None or gate_result(gate, answer).passed is not False:
+                    continue
+                passing = next(c.value for c in gate.choices if type_of(gate).gate_passes(gate, c.value))
+                answers = {**facts.answers, gate.id: AnswerInput(passing, False, answer.evidence_level)}
+                twins.append(dataclasses.replace(facts, id=-facts.id, answers=answers))
+        assert twins, "no gate flags: the rule is not exercised"
+        portfolio = dataclasses.replace(portfolio, assessments=(*twins, *portfolio.assessments))
+        rows = {row["assessment_id"]: row for row in portfolio_context(portfolio, library, "en")["rows"]}
+        for facts in portfolio.assessments:
+            given = given_values(facts.answers)
+            gates = [q for _, q in facts.questionnaire.applicable(facts.scope) if q.gate]
+            flagged = [
+                gate.text.get("en")
+                for gate in gates
+                if is_shown(gate, given) and gate_result(gate, facts.answers.get(gate.id)).passed is False
+            ]
+            row = rows[facts.id]
+            assert row["flagged_gates"] == flagged, facts.id
+            assert row["parity"] == parity_with(facts, portfolio.disclosure, library).parity, facts.id
