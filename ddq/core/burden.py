@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .definitions import Question, Questionnaire, Scope, Tier
+from .definitions import Question, Questionnaire, Scope, Section, Tier
 from .questions import EVIDENCE_MINUTES, TYPES
 
 
@@ -44,11 +46,28 @@ class Estimate:
         return overs
 
 
-def estimate(questionnaire: Questionnaire, scope: Scope, carried: frozenset[str] | set[str] = frozenset()) -> Estimate:
-    """Estimate the burden of asking `questionnaire` in `scope`; `carried` answers only need confirming."""
+def asked(
+    questionnaire: Questionnaire, scope: Scope, values: Mapping[str, Any] | None = None
+) -> Iterator[tuple[Section, Question]]:
+    """The questions a request asks, in order: those of its scope, less those its skip logic hides given the answers
+    so far (`values`). Without values, every question of the scope, the conditional ones included: the most it may
+    ask. Every count of "questions asked" (pages, progress, the burden estimate) is taken from here."""
+    for section, question in questionnaire.applicable(scope):
+        if values is None or question.show_if is None or question.show_if.evaluate(values):
+            yield section, question
+
+
+def estimate(
+    questionnaire: Questionnaire,
+    scope: Scope,
+    carried: frozenset[str] | set[str] = frozenset(),
+    values: Mapping[str, Any] | None = None,
+) -> Estimate:
+    """Estimate the burden of asking `questionnaire` in `scope`; `carried` answers only need confirming. With the
+    answers given so far (`values`), the questions their skip logic hides are not counted (see `asked`)."""
     items = conditional = documents = carried_items = 0
     low = high = 0.0
-    for _, question in questionnaire.applicable(scope):
+    for _, question in asked(questionnaire, scope, values):
         items += 1
         if question.id in carried:
             minutes = CONFIRM_MINUTES

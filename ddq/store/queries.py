@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import object_session
 
+from ..core.burden import Estimate, asked, estimate
 from ..core.definitions import Question, Questionnaire, Scope, Section
 from ..core.evidence import effective_level
 from ..core.scoring import AnswerInput
@@ -101,24 +102,26 @@ def is_answered(answer: Answer | None) -> bool:
 def visible_questions(
     section: Section, questionnaire: Questionnaire, scope: Scope, values: dict[str, Any]
 ) -> list[Question]:
-    """The section's questions that apply to the request and that skip logic shows."""
-    if not section.applies_to.matches(scope):
-        return []
-    return [
-        question
-        for question in section.questions
-        if question.applies_to.matches(scope) and (question.show_if is None or question.show_if.evaluate(values))
-    ]
+    """The section's questions that apply to the request and that skip logic shows (ddq.core.burden.asked)."""
+    return [question for shown, question in asked(questionnaire, scope, values) if shown.id == section.id]
+
+
+def estimate_for(assessment: Assessment, questionnaire: Questionnaire) -> Estimate:
+    """The burden of a request as it stands: the questions asked given its answers so far (the same count as its
+    progress), carried-over answers only to confirm."""
+    values = given_values(answers_by_question(assessment))
+    return estimate(questionnaire, scope_of(assessment), carried_ids(assessment), values)
 
 
 def progress(assessment: Assessment, questionnaire: Questionnaire) -> list[dict[str, Any]]:
     """Per applicable section: questions shown, answered, required still missing, drafts to fix."""
-    scope = scope_of(assessment)
     answers = answers_by_question(assessment)
-    values = given_values(answers)
+    by_section: dict[str, list[Question]] = {}
+    for section, question in asked(questionnaire, scope_of(assessment), given_values(answers)):
+        by_section.setdefault(section.id, []).append(question)
     rows = []
     for section in questionnaire.sections:
-        questions = visible_questions(section, questionnaire, scope, values)
+        questions = by_section.get(section.id)
         if not questions:
             continue
         answered = [q for q in questions if is_answered(answers.get(q.id))]

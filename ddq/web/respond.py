@@ -16,7 +16,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from .. import notices
-from ..core.burden import estimate
 from ..core.definitions import Questionnaire
 from ..extensions import db
 from ..library import current_library
@@ -29,7 +28,7 @@ from ..store.passport import carried_from, carried_value, filled_from_record, fr
 from ..store.passport import confirm as confirm_carried
 from ..store.queries import (
     answers_by_question,
-    carried_ids,
+    estimate_for,
     given_values,
     is_answered,
     progress,
@@ -112,7 +111,7 @@ def home():
             {
                 "assessment": assessment,
                 "questionnaire": questionnaire,
-                "estimate": estimate(questionnaire, scope_of(assessment), carried_ids(assessment)),
+                "estimate": estimate_for(assessment, questionnaire),
                 "carried": carried_summary(assessment),
                 "progress": progress(assessment, questionnaire),
             }
@@ -175,7 +174,7 @@ def assessment(assessment_id: int):
         "respond/assessment.html",
         assessment=assessment,
         questionnaire=questionnaire,
-        estimate=estimate(questionnaire, scope_of(assessment), carried_ids(assessment)),
+        estimate=estimate_for(assessment, questionnaire),
         carried=carried_summary(assessment),
         progress=progress(assessment, questionnaire),
         can_answer=access.can_answer(current_user, assessment),

@@ -39,7 +39,7 @@ from ..reporting.feedback import feedback_table
 from ..store import operations as ops
 from ..store.models import Assessment, Organisation, Partnership, User
 from ..store.passport import prefill
-from ..store.queries import answers_by_question, carried_ids, scope_of
+from ..store.queries import answers_by_question, estimate_for, scope_of
 from ..store.ratings import consensus_of
 from ..store.report_facts import feedback_tally
 from . import access
@@ -301,7 +301,7 @@ def _invite_respondents(assessment: Assessment) -> int:
         )
     ).all()
     questionnaire = ops.questionnaire_of(assessment.questionnaire_version)
-    minutes = round(estimate(questionnaire, scope_of(assessment), carried_ids(assessment)).minutes_high)
+    minutes = round(estimate_for(assessment, questionnaire).minutes_high)
     days = current_app.config["DDQ_INVITATION_DAYS"]
     no_mail_server = not current_app.config.get("DDQ_SMTP_HOST")
     for person in people:
