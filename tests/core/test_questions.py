@@ -78,7 +78,8 @@ def test_huge_tiny_and_non_finite_numbers_are_refused_at_once(kind, raw):
     started = time.process_time()
     with pytest.raises(AnswerError, match="number"):
         TYPES[kind].normalise(raw, question(kind))
-    assert time.process_time() - started < 0.5
+    # a guard against a hang (the old parser never returned on 1e999999999), not a speed target
+    assert time.process_time() - started < 5
 
 
 def test_large_but_sensible_numbers_still_pass():
