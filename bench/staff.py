@@ -93,7 +93,7 @@ def _export_memory(app, partners: int) -> None:
     from ddq.library import current_library
     from ddq.reporting.export import csv_rows, xlsx_rows
     from ddq.reporting.overview import portfolio_columns, portfolio_context, portfolio_records
-    from ddq.store.report_facts import portfolio_facts
+    from ddq.store.staff_facts import portfolio_facts
 
     with app.app_context():
         context = portfolio_context(portfolio_facts(db.session), current_library(), "en")

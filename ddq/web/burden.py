@@ -16,7 +16,7 @@ from ..reporting.export import csv_rows
 from ..reporting.overview import LEDGER_COLUMNS, ledger_records
 from ..store import operations as ops
 from ..store.models import Assessment, Organisation, utcnow
-from ..store.report_facts import ledger_requests
+from ..store.staff_facts import ledger_requests
 from . import access
 from .listing import PARTNER_SORTS, Pages, beyond_last_page, partner_query, read_listing
 
@@ -80,7 +80,8 @@ def _reciprocity_ledger(organisation) -> list[dict]:
     """Per domain: what the institute asked this partner (its latest request) and what it disclosed in return."""
     from ..library import current_library
     from ..reporting.context import parity_with, reciprocity_rows
-    from ..store.report_facts import disclosure_facts, latest_self_assessment_facts
+    from ..store.report_facts import disclosure_facts
+    from ..store.staff_facts import latest_self_assessment_facts
 
     latest = latest_self_assessment_facts(db.session, organisation.id)
     disclosure = disclosure_facts(db.session) if latest is not None else None

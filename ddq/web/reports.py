@@ -20,7 +20,7 @@ from ..reporting.export import csv_rows, xlsx_rows
 from ..reporting.overview import portfolio_columns, portfolio_context, portfolio_records
 from ..reporting.render import bundled_font, for_browser, load_template, render_html, render_pdf
 from ..store import operations as ops
-from ..store import publishing, report_facts
+from ..store import publishing, report_facts, staff_facts
 from ..store.models import Assessment, User
 from . import access
 from .i18n import display_language
@@ -128,14 +128,14 @@ def portfolio():
     where, order_by = portfolio_query(replace(listing, search="") if band else listing)
     library, language = current_library(), display_language()
     if band is None and listing.sort != "band":
-        total = report_facts.count_latest_self_assessments(db.session, where)
+        total = staff_facts.count_latest_self_assessments(db.session, where)
         listing = beyond_last_page(listing, total)
-        facts = report_facts.portfolio_facts(
+        facts = staff_facts.portfolio_facts(
             db.session, where=where, order_by=order_by, limit=listing.size, offset=listing.offset
         )
         context = portfolio_context(facts, library, language)
     else:
-        context = portfolio_context(report_facts.portfolio_facts(db.session, where=where), library, language)
+        context = portfolio_context(staff_facts.portfolio_facts(db.session, where=where), library, language)
         rows = [row for row in context["rows"] if band is None or row["band"] == band]
         if listing.sort == "band":
             rank = {name: position for position, name in enumerate(BANDS)}
@@ -151,7 +151,7 @@ def portfolio():
 @access.staff_required
 def portfolio_download(kind: str):
     with force_locale(report_language()):
-        context = portfolio_context(report_facts.portfolio_facts(db.session), current_library(), report_language())
+        context = portfolio_context(staff_facts.portfolio_facts(db.session), current_library(), report_language())
     if kind in {"csv", "xlsx"}:
         columns, rows = portfolio_columns(context), portfolio_records(context)
         body, mimetype = (

@@ -125,7 +125,7 @@ def test_the_portfolio_pdf_shows_every_domain(demo_app):
     from ddq.library import current_library
     from ddq.reporting.overview import portfolio_context
     from ddq.reporting.render import load_template, render_html, render_pdf
-    from ddq.store.report_facts import portfolio_facts
+    from ddq.store.staff_facts import portfolio_facts
     from ddq.web.reports import current_reports
 
     context = portfolio_context(portfolio_facts(db.session), current_library(), "en")

@@ -17,7 +17,7 @@ from ddq.extensions import db
 from ddq.library import current_library
 from ddq.reporting.context import capacity_report_context, reciprocal_report_context
 from ddq.reporting.render import load_template, render_html
-from ddq.store import publishing, report_facts
+from ddq.store import publishing, report_facts, staff_facts
 from ddq.store.models import Answer, Assessment, EvidenceFile, Organisation, PublishedReport, User
 from tests.conftest import QUESTIONNAIRES, web_config
 from tests.web.conftest import PEOPLE, Browser
@@ -351,7 +351,7 @@ def test_the_portfolio_shows_flagged_gates_per_partner(demo_app):
     answer = next(a for a in funder.answers if a.question_id == gate.id)
     answer.value, answer.not_applicable = "no", False
     db.session.flush()
-    context = portfolio_context(report_facts.portfolio_facts(db.session), library, "en")
+    context = portfolio_context(staff_facts.portfolio_facts(db.session), library, "en")
     row = next(r for r in context["rows"] if r["assessment_id"] == funder.id)
     assert gate.text.get("en") in row["flagged_gates"]
     frame = portfolio_frame(context)

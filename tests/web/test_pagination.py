@@ -21,7 +21,7 @@ from ddq.extensions import db
 from ddq.library import current_library
 from ddq.reporting.export import _plain, csv_rows, to_csv, xlsx_rows
 from ddq.reporting.overview import ledger_frame, portfolio_context, portfolio_frame
-from ddq.store.report_facts import ledger_requests, portfolio_facts
+from ddq.store.staff_facts import ledger_requests, portfolio_facts
 from tests.conftest import PASSWORD, web_config
 
 PARTNERS = 12

@@ -90,7 +90,7 @@ def test_ledger_agrees_with_the_per_assessment_counts(tmp_path):
     """The set-based ledger counts what the per-assessment functions count, request by request."""
     from ddq.store.models import Answer, Assessment, EvidenceFile
     from ddq.store.passport import repeat_asks
-    from ddq.store.report_facts import ledger_requests
+    from ddq.store.staff_facts import ledger_requests
 
     app, _ = _institute(tmp_path, 12)
     with app.app_context():
@@ -121,7 +121,8 @@ def test_portfolio_rows_agree_with_each_assessments_facts(tmp_path):
     """The portfolio's plain-rows read gives each assessment the facts `assessment_facts` gives it: scoring inputs
     with the evidence level as it stands today (expired documents back nothing), scope, stage and who it is about."""
     from ddq.store.models import Assessment
-    from ddq.store.report_facts import assessment_facts, portfolio_facts
+    from ddq.store.report_facts import assessment_facts
+    from ddq.store.staff_facts import portfolio_facts
 
     app, _ = _institute(tmp_path, 12)
     with app.app_context():
@@ -279,7 +280,7 @@ def test_portfolio_parity_and_gates_agree_with_each_assessment(tmp_path):
     from ddq.core.scoring import AnswerInput, gate_result, given_values, is_shown
     from ddq.reporting.context import parity_with
     from ddq.reporting.overview import portfolio_context
-    from ddq.store.report_facts import portfolio_facts
+    from ddq.store.staff_facts import portfolio_facts
 
     app, _ = _institute(tmp_path, 40)
     with app.app_context():
