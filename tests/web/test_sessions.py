@@ -77,6 +77,7 @@ def test_replacing_a_link_ends_the_session_it_opened(web_app, data, ids, browser
 def test_opening_someone_elses_link_asks_before_switching(web_app, data, ids, browser):
     link, invitation_id = make_link(web_app, data, assessment_id=ids["a_self"])
     other = browser("partner_b")
+    other.post("/language", data={"lang": "en"})  # partner B reads French by default
     page = other.get(link)
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "This link is for someone else" in text
