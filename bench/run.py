@@ -138,7 +138,7 @@ def summary(results: list[dict], failed: list[str] = ()) -> None:
                 f"{figure['value']:,.2f} {unit}",
                 "" if figure["baseline"] is None else f"{figure['baseline']:,.2f} {unit}",
                 "" if figure["ratio"] is None else f"{figure['ratio']:.2f}x",
-                figure["target"].split(";", 1)[0][:48],
+                figure["target"].split(";", 1)[0].split(" (", 1)[0],
                 figure["met"],
             )
         )
