@@ -9,6 +9,7 @@ import and the partner confirms when answering, e.g. a maturity of 3 or 4 answer
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,13 @@ from rapidfuzz import fuzz, process
 
 from ..core.definitions import PROFILE_FACTS, Library, Question
 from ..core.questions import ANCHORS, CHOICES, TYPES, YES_NO_SCORES
-from .spreadsheet import normalise
+from .spreadsheet import normalise as _normalise_text
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """The spreadsheet reader's normal form, remembered: the bank's texts are compared with every question."""
+    return _normalise_text(text)
 
 #: Words too common to say two questions ask the same thing (en, fr, es, pt).
 _COMMON_WORDS = (
@@ -270,6 +277,7 @@ def _stem(word: str) -> str:
     return word[:7]
 
 
+@functools.lru_cache(maxsize=65536)
 def words(text: str) -> str:
     """The text as its telling word stems, in order."""
     found = normalise(text).replace("-", " ").split()
@@ -312,13 +320,23 @@ def _value_words(values: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def facts_asked(texts: Iterable[str]) -> frozenset[str]:
     """The kinds of particular fact (name, time, count, place, contact) the wording of a question asks."""
-    padded = " ".join(f" {normalise(text)} " for text in texts if isinstance(text, str))
+    return _facts_asked(tuple(text for text in texts if isinstance(text, str)))
+
+
+@functools.lru_cache(maxsize=16384)
+def _facts_asked(texts: tuple[str, ...]) -> frozenset[str]:
+    padded = " ".join(f" {normalise(text)} " for text in texts)
     return frozenset(kind for kind, phrases in _FACTS.items() if any(phrase in padded for phrase in phrases))
 
 
 def negative(texts: Iterable[str]) -> bool:
     """Whether a question is worded in the negative (see NEGATIVE)."""
-    return any(word in NEGATIVE for text in texts if isinstance(text, str) for word in normalise(text).split())
+    return _negative(tuple(text for text in texts if isinstance(text, str)))
+
+
+@functools.lru_cache(maxsize=16384)
+def _negative(texts: tuple[str, ...]) -> bool:
+    return any(word in NEGATIVE for text in texts for word in normalise(text).split())
 
 
 def _opposite(question: Mapping[str, Any], item: Question) -> bool:
@@ -398,15 +416,33 @@ class BankIndex:
         self.rarity = {word: math.log((size + 1) / (count + 0.5)) for word, count in counts.items()}
         #: A word no item has cannot tell items apart; it still says the question asks something more.
         self.unseen = UNSEEN_WEIGHT * math.log((size + 1) / 1.5)
+        self._unions: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], frozenset[str]]] = {}
+        self._nearby: dict[tuple[str, str, tuple[str, ...]], bool] = {}
 
     def _languages(self, item_id: str, language: str | None) -> list[str]:
         """The item's languages to compare a question in `language` with: that one when the item has it."""
         own = list(self.texts[item_id])
         return [language] if language in own else own
 
+    def _words_of(self, item_id: str, languages: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """An item's main and detail words in `languages`, worked out once."""
+        key = (item_id, tuple(languages))
+        if key not in self._unions:
+            main = frozenset().union(*(self.main[item_id][language] for language in languages))
+            extra = frozenset().union(*(self.extra[item_id][language] for language in languages)) - main
+            self._unions[key] = (main, extra)
+        return self._unions[key]
+
+    def _near(self, word: str, item_id: str, languages: list[str], main: frozenset[str]) -> bool:
+        """Whether the item has a near spelling of `word` (remembered: questions share most of their words)."""
+        key = (word, item_id, tuple(languages))
+        if key not in self._nearby:
+            near = process.extractOne(word, main, scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
+            self._nearby[key] = near is not None
+        return self._nearby[key]
+
     def _coverage(self, asked: set[str], item_id: str, languages: list[str]) -> float:
-        main = set().union(*(self.main[item_id][language] for language in languages))
-        extra = set().union(*(self.extra[item_id][language] for language in languages)) - main
+        main, extra = self._words_of(item_id, languages)
         total = found = 0.0
         for word in asked:
             weight = self.rarity.get(word, self.unseen)
@@ -415,9 +451,8 @@ class BankIndex:
                 found += weight
             elif word in extra:
                 found += DETAIL_WEIGHT * weight
-            elif main:
-                near = process.extractOne(word, main, scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
-                found += NEAR_WEIGHT * weight if near else 0.0
+            elif main and self._near(word, item_id, languages, main):
+                found += NEAR_WEIGHT * weight
         return 100 * found / total if total else 0.0
 
     def score(self, text: str, item_id: str, domain: str | None, language: str | None = None) -> float:
