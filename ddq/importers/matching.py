@@ -418,6 +418,7 @@ class BankIndex:
         self.unseen = UNSEEN_WEIGHT * math.log((size + 1) / 1.5)
         self._unions: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], frozenset[str]]] = {}
         self._nearby: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+        self._carries: dict[tuple, Any] = {}
 
     def _languages(self, item_id: str, language: str | None) -> list[str]:
         """The item's languages to compare a question in `language` with: that one when the item has it."""
@@ -481,8 +482,8 @@ class BankIndex:
             if isinstance(text, str) and text.strip()
         }
         ranked = []
-        for item_id, item in self.items.items():
-            if _carry(question, item) is _CANNOT:
+        for item_id in self.items:
+            if self._carry(question, item_id) is _CANNOT:
                 continue
             best = max(self.score(text, item_id, domain, language) for language, text in texts.items())
             ranked.append((best, item_id))
@@ -501,8 +502,20 @@ class BankIndex:
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if score - runner_up < LEAD or (score < MATCH_AT and (score < CLEAR_AT or score - runner_up < CLEAR_LEAD)):
             return Proposal(None, 100.0, profile=fact) if fact else None
-        rule = _carry(question, self.items[item_id])
+        rule = self._carry(question, item_id)
         return Proposal(item_id, round(score, 1), None if rule is _SAME else rule)  # type: ignore[arg-type]
+
+    def _carry(self, question: Mapping[str, Any], item_id: str) -> Any:
+        """`_carry`, remembered by what it reads of the question: its type, wording and choices."""
+        texts = tuple(text for text in (question.get("text") or {}).values() if isinstance(text, str))
+        choices = tuple(
+            (str(choice.get("value")), str((choice.get("label") or {}).get("en", "")))
+            for choice in question.get("choices") or ()
+        )
+        key = (question.get("type"), negative(texts), facts_asked(texts), choices, item_id)
+        if key not in self._carries:
+            self._carries[key] = _carry(question, self.items[item_id])
+        return self._carries[key]
 
 
 _SAME: Any = object()
