@@ -53,7 +53,7 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(10), default="partner")
     #: ISO 3166 country code of the main office.
     country: Mapped[str | None] = mapped_column(sa.String(2))
-    #: Staff, full-time equivalent; small organisations get a lighter tier.
+    #: Staff, counted as people (part-time included); small organisations get a lighter tier.
     staff_size: Mapped[int | None]
     #: Year founded; young organisations get a lighter tier.
     founded_year: Mapped[int | None]

@@ -59,7 +59,7 @@ def profile_fact_name(fact: str) -> str:
         "name": _("Organisation name"),
         "country": _("Country"),
         "founded_year": _("Year founded"),
-        "staff_size": _("Staff (full-time equivalent)"),
+        "staff_size": _("Number of staff (people, part-time included)"),
     }
     return names.get(fact, fact)
 

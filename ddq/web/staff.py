@@ -57,7 +57,9 @@ def _labels(values: tuple[str, ...]) -> list[SelectChoice]:
 class PartnerForm(FlaskForm):
     name = StringField(_l("Organisation name"), validators=[InputRequired(), Length(max=200)])
     country = StringField(_l("Country (two-letter code)"), validators=[Optional(), Length(min=2, max=2)])
-    staff_size = IntegerField(_l("Staff (full-time equivalent)"), validators=[Optional(), NumberRange(min=0)])
+    staff_size = IntegerField(
+        _l("Number of staff (people, part-time included)"), validators=[Optional(), NumberRange(min=0)]
+    )
     founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1000, max=3000)])
     languages = SelectMultipleField(
         _l("Languages"), choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES], default=["en"]

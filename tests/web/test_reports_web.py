@@ -41,6 +41,10 @@ def test_partner_gets_its_report_only_once_published(browser, ids, data):
         reader = PdfReader(io.BytesIO(pdf.data))
         content = "\n".join(page.extract_text() for page in reader.pages)
     assert "Université de Ouagadougou" in content and "Gouvernance" in content  # the reader's language
+    request_page = partner.get(f"/a/{ids['b_self']}").get_data(as_text=True)
+    for link in ("report.html", "report.pdf", "reciprocal.html", "reciprocal.pdf"):  # both sides, as PDF too
+        assert f"/a/{ids['b_self']}/{link}" in request_page
+    assert partner.get(f"/a/{ids['b_self']}/reciprocal.pdf").headers["Content-Type"] == "application/pdf"
 
 
 def test_action_plan_refuses_a_bad_date_and_saves_nothing(browser, ids, data):

@@ -123,7 +123,7 @@ class Choice:
 
 #: Facts of the organisation's own record a question may be answered from (`derive_from: {profile: <fact>}`), with
 #: the answer types each can fill: its usual name, its country (ISO 3166 code; a text answer gets the country's name),
-#: the year it was founded and its staff (full-time equivalent).
+#: the year it was founded and its staff (people, part-time included).
 PROFILE_FACTS: dict[str, frozenset[str]] = {
     "name": frozenset({"short_text", "long_text"}),
     "country": frozenset({"short_text", "long_text"}),
