@@ -394,7 +394,7 @@ def burden_command(partner_name: str | None, as_csv: bool, days: int) -> None:
     from .core.ledger import ledger
     from .extensions import db
     from .reporting.overview import ledger_frame
-    from .store.staff_facts import ledger_requests
+    from .store.ledger_facts import ledger_requests
 
     requests = ledger_requests(db.session)
     if partner_name:

@@ -15,8 +15,8 @@ from ..extensions import db
 from ..reporting.export import csv_rows
 from ..reporting.overview import LEDGER_COLUMNS, ledger_records
 from ..store import operations as ops
+from ..store.ledger_facts import ledger_requests
 from ..store.models import Assessment, Organisation, utcnow
-from ..store.staff_facts import ledger_requests
 from . import access
 from .listing import PARTNER_SORTS, Pages, beyond_last_page, partner_query, read_listing
 

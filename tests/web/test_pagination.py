@@ -21,7 +21,8 @@ from ddq.extensions import db
 from ddq.library import current_library
 from ddq.reporting.export import _plain, csv_rows, to_csv, xlsx_rows
 from ddq.reporting.overview import ledger_frame, portfolio_context, portfolio_frame
-from ddq.store.staff_facts import ledger_requests, portfolio_facts
+from ddq.store.ledger_facts import ledger_requests
+from ddq.store.staff_facts import portfolio_facts
 from tests.conftest import PASSWORD, web_config
 
 PARTNERS = 12

@@ -88,9 +88,9 @@ def test_statements_are_few(counts, page):
 
 def test_ledger_agrees_with_the_per_assessment_counts(tmp_path):
     """The set-based ledger counts what the per-assessment functions count, request by request."""
+    from ddq.store.ledger_facts import ledger_requests
     from ddq.store.models import Answer, Assessment, EvidenceFile
     from ddq.store.passport import repeat_asks
-    from ddq.store.staff_facts import ledger_requests
 
     app, _ = _institute(tmp_path, 12)
     with app.app_context():
