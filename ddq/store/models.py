@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.vocabulary import DIRECTIONS, PARTNERSHIP_TYPES, USER_ROLES
 from ..core.workflow import STATUSES
 from ..extensions import db
+from . import revisions
 
 #: JSON columns store Python None as SQL NULL, so that "no value" can be queried with IS NULL.
 JSONType = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -207,6 +208,8 @@ class Assessment(db.Model):
     burden_comment: Mapped[str | None] = mapped_column(sa.Text)
     burden_response: Mapped[str | None] = mapped_column(sa.Text)
     burden_response_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Raised by the database whenever something scoring reads of the assessment changes (ddq.store.revisions).
+    revision: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     partnership: Mapped[Partnership | None] = relationship(back_populates="assessments")
@@ -438,3 +441,7 @@ class PublishedReport(db.Model):
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
     #: The report's facts as `ddq.core.facts.report_to_data` writes them.
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+# Databases made with create_all get the revision triggers that migration 0012 creates.
+sa.event.listen(db.Model.metadata, "after_create", revisions.install_after_create)
