@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from .consensus import Rating
 from .definitions import Questionnaire, Scope, canonical_json
@@ -84,6 +84,11 @@ class AssessmentFacts:
     profile: Mapping[str, float] | None = None
     #: Each person's latest rating of the scored items (ddq.core.consensus), where people rated them.
     ratings: tuple[Rating, ...] = ()
+    #: The assessment's revision (raised whenever its answers or their documents change), when it was read.
+    revision: int | None = None
+    #: How many of its documents have expired by the day the facts were read (an answer's level drops once all
+    #: of its documents have).
+    expired_documents: int = 0
 
 
 @dataclass(frozen=True)
@@ -184,11 +189,29 @@ class ReciprocalFacts:
 
 @dataclass(frozen=True)
 class PortfolioFacts:
-    """Every partner's latest self-assessment, in partner order, and the institute's published disclosure."""
+    """Every partner's latest self-assessment, in partner order, and the institute's published disclosure.
+
+    `known` holds the figures already worked out from the very same inputs (by assessment id): those assessments'
+    answers are not read."""
 
     assessments: tuple[AssessmentFacts, ...]
     disclosure: AssessmentFacts | None
     host: str
+    known: Mapping[int, PortfolioFigures] = field(default_factory=dict)
+
+
+class PortfolioFigures(NamedTuple):
+    """One partner's figures in the portfolio, in no language: what its answers give once scored."""
+
+    #: The score of each domain assessed (a domain not assessed is left out), as (domain id, score) pairs.
+    profile: tuple[tuple[str, float], ...]
+    overall: float | None
+    band: str | None
+    confidence: float | None
+    #: Parity with the institute's disclosure (None without a published disclosure).
+    parity: float | None
+    #: The ids of the gate questions shown whose answer does not pass.
+    flagged_gates: tuple[str, ...]
 
 
 # --- frozen facts as plain data -------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -11,7 +13,7 @@ import pandas as pd
 
 from ..core.burden import estimate
 from ..core.definitions import Library, Question, Questionnaire, Scope
-from ..core.facts import AssessmentFacts, PortfolioFacts
+from ..core.facts import AssessmentFacts, PortfolioFacts, PortfolioFigures
 from ..core.ledger import PartnerLedger
 from ..core.scoring import AnswerInput, gate_result, given_values, is_shown
 from .context import parity_with
@@ -113,13 +115,91 @@ def _parity_of(
     return found
 
 
-def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str) -> dict[str, Any]:
-    """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates.
+class PortfolioScores:
+    """Each partner's portfolio figures as last worked out, kept by everything they were worked out from: the
+    assessment's revision (raised by the database whenever its answers or their documents change) and expired
+    documents, the questionnaire version, scope, stage, domain weights and the institute's disclosure. A portfolio
+    then reads and scores only the partners whose inputs moved.
 
-    Scoring runs over every assessment at once (`score_portfolio`); estimates, gates and parity are worked out
-    once per (questionnaire version, scope), so the cost per partner is a few dictionary look-ups."""
-    chosen = portfolio.assessments
-    disclosure = portfolio.disclosure
+    One per library and process (the code and the library that compute the figures cannot change under it);
+    bounded, the least recently used going first; safe across threads."""
+
+    def __init__(self, library: Library, size: int = 20_000) -> None:
+        self.library = library
+        self.size = size
+        self._kept: OrderedDict[int, tuple[tuple, PortfolioFigures]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._weights: dict[tuple, tuple] = {}
+        self._disclosure: tuple[AssessmentFacts | None, tuple | None] = (None, None)
+
+    def _key(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None) -> tuple | None:
+        if assessment.revision is None:  # read without its revision: nothing to recognise it by
+            return None
+        facts = assessment.facts
+        profile = (facts.partnership_type, tuple(sorted(facts.roles or ())))
+        weights = self._weights.get(profile)
+        if weights is None:
+            weights = self._weights[profile] = tuple(sorted(self.library.domain_weights(*profile).items()))
+        return (
+            assessment.revision,
+            assessment.expired_documents,
+            assessment.questionnaire_key,
+            assessment.scope,
+            assessment.stage.early,
+            weights,
+            self._disclosure_key(disclosure),
+        )
+
+    def _disclosure_key(self, disclosure: AssessmentFacts | None) -> tuple | None:
+        """What parity reads of the disclosure: its version, scope and answers (read afresh for every portfolio)."""
+        if disclosure is None:
+            return None
+        seen, key = self._disclosure
+        if seen is not disclosure:
+            answers = tuple(
+                sorted(
+                    (question_id, _frozen(answer.value), answer.not_applicable, answer.evidence_level)
+                    for question_id, answer in disclosure.answers.items()
+                )
+            )
+            key = (disclosure.id, disclosure.questionnaire_key, disclosure.scope, disclosure.stage.early, answers)
+            self._disclosure = (disclosure, key)
+        return key
+
+    def lookup(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None) -> PortfolioFigures | None:
+        """The figures worked out from exactly these inputs, if they are kept."""
+        key = self._key(assessment, disclosure)
+        if key is None:
+            return None
+        with self._lock:
+            kept = self._kept.get(assessment.id)
+            if kept is None or kept[0] != key:
+                return None
+            self._kept.move_to_end(assessment.id)
+            return kept[1]
+
+    def keep(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None, figures: PortfolioFigures) -> None:
+        key = self._key(assessment, disclosure)
+        if key is None:
+            return
+        with self._lock:
+            self._kept[assessment.id] = (key, figures)  # one entry per assessment: older inputs are forgotten
+            self._kept.move_to_end(assessment.id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def _work_out(
+    chosen: list[AssessmentFacts],
+    disclosure: AssessmentFacts | None,
+    library: Library,
+    per_scope: dict[tuple[str, Scope], _PerScope],
+) -> dict[int, PortfolioFigures]:
+    """The figures of these assessments: scoring runs over all of them at once (`score_portfolio`); gates and
+    parity are worked out once per (questionnaire version, scope) and pattern of answers."""
     questionnaires = {assessment.questionnaire_key: assessment.questionnaire for assessment in chosen}
     scope_keys: dict[Scope, str] = {}
     profile_keys: dict[tuple, str] = {}
@@ -143,49 +223,82 @@ def portfolio_context(portfolio: PortfolioFacts, library: Library, language: str
             }
         )
     scopes = {key: scope for scope, key in scope_keys.items()}
+    frames = frames_from_inputs(entries)
+    domains, overall = score_portfolio(*frames, questionnaires, scopes, profiles)
+    scores = domains.pivot(index="assessment_id", columns="domain", values="score")
+    profile_of = {
+        assessment_id: tuple((domain, float(value)) for domain, value in row.items() if not pd.isna(value))
+        for assessment_id, row in zip(scores.index, scores.to_dict("records"), strict=True)
+    }
+    totals = {
+        assessment_id: (overall_score, band, confidence)
+        for assessment_id, overall_score, band, confidence in overall[
+            ["assessment_id", "overall", "overall_band", "confidence"]
+        ].itertuples(index=False, name=None)
+    }
+    worked = {}
+    for assessment in chosen:
+        common = _per_scope(per_scope, assessment)
+        total = totals.get(assessment.id)
+        worked[assessment.id] = PortfolioFigures(
+            profile=profile_of.get(assessment.id, ()),
+            overall=None if total is None or pd.isna(total[0]) else float(total[0]),
+            band=None if total is None or pd.isna(total[1]) else total[1],
+            confidence=None if total is None else float(total[2]),
+            parity=_parity_of(assessment, common, disclosure, library) if disclosure is not None else None,
+            flagged_gates=tuple(gate.id for gate in common.flagged_gates(assessment.answers)),
+        )
+    return worked
+
+
+def _per_scope(per_scope: dict[tuple[str, Scope], _PerScope], assessment: AssessmentFacts) -> _PerScope:
+    key = (assessment.questionnaire_key, assessment.scope)
+    common = per_scope.get(key)
+    if common is None:
+        common = per_scope[key] = _PerScope(assessment.questionnaire, assessment.scope)
+    return common
+
+
+def portfolio_context(
+    portfolio: PortfolioFacts, library: Library, language: str, scores: PortfolioScores | None = None
+) -> dict[str, Any]:
+    """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates.
+
+    Figures already known (`portfolio.known`) are taken as they are; the others are worked out together
+    (`_work_out`) and kept in `scores`, when given, for the next portfolio."""
+    chosen = portfolio.assessments
+    per_scope: dict[tuple[str, Scope], _PerScope] = {}
+    figures = dict(portfolio.known)
+    todo = [assessment for assessment in chosen if assessment.id not in figures]
+    if todo:
+        worked = _work_out(todo, portfolio.disclosure, library, per_scope)
+        figures.update(worked)
+        if scores is not None:
+            for assessment in todo:
+                scores.keep(assessment, portfolio.disclosure, worked[assessment.id])
     rows = []
-    if entries:
-        frames = frames_from_inputs(entries)
-        domains, overall = score_portfolio(*frames, questionnaires, scopes, profiles)
-        scores = domains.pivot(index="assessment_id", columns="domain", values="score")
-        profile_of = {
-            assessment_id: {domain: (None if pd.isna(value) else float(value)) for domain, value in row.items()}
-            for assessment_id, row in zip(scores.index, scores.to_dict("records"), strict=True)
-        }
-        figures = {
-            assessment_id: (overall_score, band, confidence)
-            for assessment_id, overall_score, band, confidence in overall[
-                ["assessment_id", "overall", "overall_band", "confidence"]
-            ].itertuples(index=False, name=None)
-        }
-        per_scope: dict[tuple[str, Scope], _PerScope] = {}
-        for assessment in chosen:
-            facts = assessment.facts
-            key = (assessment.questionnaire_key, assessment.scope)
-            common = per_scope.get(key)
-            if common is None:
-                common = per_scope[key] = _PerScope(assessment.questionnaire, assessment.scope)
-            parity = _parity_of(assessment, common, disclosure, library) if disclosure is not None else None
-            flagged = [gate.text.get(language) for gate in common.flagged_gates(assessment.answers)]
-            figure = figures.get(assessment.id)
-            rows.append(
-                {
-                    "assessment_id": assessment.id,
-                    "partner": facts.organisation,
-                    "partnership": facts.partnership,
-                    "type": facts.partnership_type,
-                    "tier": facts.tier or "",
-                    "status": facts.status,
-                    "overall": None if figure is None or pd.isna(figure[0]) else float(figure[0]),
-                    "band": None if figure is None else figure[1],
-                    "confidence": None if figure is None else float(figure[2]),
-                    "estimated_minutes": common.estimated_minutes,
-                    "actual_minutes": round(assessment.active_seconds / 60),
-                    "parity": parity,
-                    "flagged_gates": flagged,
-                    "profile": profile_of.get(assessment.id, {}),
-                }
-            )
+    for assessment in chosen:
+        facts, figure = assessment.facts, figures[assessment.id]
+        rows.append(
+            {
+                "assessment_id": assessment.id,
+                "partner": facts.organisation,
+                "partnership": facts.partnership,
+                "type": facts.partnership_type,
+                "tier": facts.tier or "",
+                "status": facts.status,
+                "overall": figure.overall,
+                "band": figure.band,
+                "confidence": figure.confidence,
+                "estimated_minutes": _per_scope(per_scope, assessment).estimated_minutes,
+                "actual_minutes": round(assessment.active_seconds / 60),
+                "parity": figure.parity,
+                "flagged_gates": [
+                    assessment.questionnaire.question(gate).text.get(language) for gate in figure.flagged_gates
+                ],
+                "profile": dict(figure.profile),
+            }
+        )
     titles = [(domain.id, domain.title.get(language)) for domain in library.domains.values()]
     return {"rows": rows, "domains": titles, "generated_on": dt.date.today().isoformat(), "host": portfolio.host}
 

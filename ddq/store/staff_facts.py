@@ -4,8 +4,10 @@ queries (no query per partner, no ORM object per answer). The burden ledger's ar
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from typing import NamedTuple
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
@@ -18,10 +20,9 @@ from ..core.facts import (
 )
 from ..core.scoring import AnswerInput, Stage
 from . import report_facts
-from .models import Answer, Assessment, Organisation, Partnership, QuestionnaireVersion, SectionTime
+from .models import Answer, Assessment, EvidenceFile, Organisation, Partnership, QuestionnaireVersion, SectionTime
 from .operations import questionnaire_of
 from .queries import scope_of
-from .ratings import ratings_of
 from .report_facts import assessment_facts, disclosure_facts, documents_of, host_name
 
 
@@ -84,6 +85,7 @@ class _Request(NamedTuple):
     tier: str | None
     status: str
     version_id: int
+    revision: int
     name: str
     country: str | None
     staff_size: int | None
@@ -97,6 +99,7 @@ _REQUEST_COLUMNS = (
     Assessment.tier,
     Assessment.status,
     Assessment.questionnaire_version_id,
+    Assessment.revision,
     Organisation.name,
     Organisation.country,
     Organisation.staff_size,
@@ -109,13 +112,15 @@ _REQUEST_COLUMNS = (
 )
 
 
-def portfolio_facts(session: Session, **page) -> PortfolioFacts:
+def portfolio_facts(session: Session, *, scores: Any = None, **page) -> PortfolioFacts:
     """The portfolio's facts; `page` (where, order_by, limit, offset) as `latest_self_assessments` takes them.
 
     Read as plain rows in a fixed number of queries, with no ORM object per answer: who each assessment is about,
-    its scope and stage, its answers as scoring reads them (the evidence level as it stands today, `effective_level`
-    over the documents' expiry dates), time spent and ratings. The answers' report views and the action items are
-    not read: a report reads those through `assessment_facts`."""
+    its scope, stage and revision, its answers as scoring reads them (the evidence level as it stands today,
+    `effective_level` over the documents' expiry dates) and time spent. With `scores`
+    (ddq.reporting.overview.PortfolioScores), the answers of an assessment whose figures are kept for the same
+    inputs are not read: its figures come in `known`. The answers' report views, ratings and action items are not
+    read: a report reads those through `assessment_facts`."""
     host = host_name(session)
     query = _latest_self_assessments_query(page.get("where", ()), _REQUEST_COLUMNS).outerjoin(
         Partnership, Assessment.partnership_id == Partnership.id
@@ -126,7 +131,7 @@ def portfolio_facts(session: Session, **page) -> PortfolioFacts:
         .offset(page.get("offset", 0))
     )
     chosen = [
-        _Request(*row[:9], _Partnership(*row[10:]) if row[9] is not None else None)
+        _Request(*row[:10], _Partnership(*row[11:]) if row[10] is not None else None)
         for row in session.execute(query)
     ]
     ids = [request.id for request in chosen]
@@ -139,22 +144,83 @@ def portfolio_facts(session: Session, **page) -> PortfolioFacts:
             )
         )
     }
-    seconds = active_seconds(session, None if every else ids)
-    _, expiries = documents_of(session, None if every else ids)
-    ratings = ratings_of(session, ids) if ids else {}
     made_on = report_facts.today()
-    answers: dict[int, dict[str, AnswerInput]] = {assessment_id: {} for assessment_id in ids}
+    seconds = active_seconds(session, None if every else ids)
+    expired = _expired_documents(session, None if every else ids, made_on)
+    disclosure = disclosure_facts(session)
+    facts = [
+        _request_facts(request, versions[request.version_id], made_on, host, seconds, expired) for request in chosen
+    ]
+    known = {}
+    if scores is not None:
+        for fact in facts:
+            found = scores.lookup(fact, disclosure)
+            if found is not None:
+                known[fact.id] = found
+    unread = [fact.id for fact in facts if fact.id not in known]
+    if unread:
+        answers = _answer_inputs(session, page.get("where", ()) if every and not known else unread, made_on)
+        facts = [fact if fact.id in known else replace(fact, answers=answers.get(fact.id, {})) for fact in facts]
+    return PortfolioFacts(tuple(facts), disclosure, host, known)
+
+
+def _request_facts(
+    request: _Request,
+    version: QuestionnaireVersion,
+    made_on: dt.date,
+    host: str,
+    seconds: dict[int, int],
+    expired: dict[int, int],
+) -> AssessmentFacts:
+    """A request of the portfolio as facts, its answers not read yet."""
+    partnership = request.partnership
+    return AssessmentFacts(
+        id=request.id,
+        direction=request.direction,
+        questionnaire=questionnaire_of(version),
+        questionnaire_key=version.sha256,
+        scope=scope_of(request),
+        stage=Stage(request.staff_size, request.founded_year, made_on.year),
+        answers={},
+        views={},
+        facts=ReportFacts(
+            organisation=request.name,
+            country=request.country,
+            staff_size=request.staff_size,
+            founded_year=request.founded_year,
+            partnership=partnership.title if partnership else None,
+            partnership_type=partnership.type if partnership else None,
+            roles=tuple(partnership.roles) if partnership else (),
+            tier=request.tier,
+            status=request.status,
+            generated_on=made_on.isoformat(),
+            host=host,
+        ),
+        partnered=partnership is not None,
+        active_seconds=int(seconds.get(request.id, 0) or 0),
+        revision=request.revision,
+        expired_documents=expired.get(request.id, 0),
+    )
+
+
+def _answer_inputs(
+    session: Session, among: tuple | list[int], made_on: dt.date
+) -> dict[int, dict[str, AnswerInput]]:
+    """The answers of some latest self-assessments as scoring reads them, by assessment id: `among` is either the
+    portfolio's conditions (every partner's, no thousands of ids as parameters) or a list of assessment ids."""
+    _, expiries = documents_of(session, among if isinstance(among, list) else None)
+    answers: dict[int, dict[str, AnswerInput]] = {}
     shared: dict[tuple, AnswerInput] = {}  # inputs are immutable: one per distinct (value, N/A, level) of a scalar
     answered = _answers_of(session)
     query = (
-        _latest_self_assessments_query(page.get("where", ()), (Assessment.id, answered))
-        if every
-        else sa.select(Assessment.id, answered).where(Assessment.id.in_(ids))
+        sa.select(Assessment.id, answered).where(Assessment.id.in_(among))
+        if isinstance(among, list)
+        else _latest_self_assessments_query(among, (Assessment.id, answered))
     )
     for assessment_id, rows in session.execute(query):
+        found = answers[assessment_id] = {}
         if rows is None:
             continue
-        found = answers[assessment_id]
         for answer_id, question_id, value, not_applicable, level in json.loads(rows):
             if answer_id in expiries:  # without documents, the recorded level stands
                 level = effective_level(level, expiries[answer_id], made_on)
@@ -166,38 +232,18 @@ def portfolio_facts(session: Session, **page) -> PortfolioFacts:
             if given is None:
                 given = shared[key] = AnswerInput(value, bool(not_applicable), level)
             found[question_id] = given
-    facts = []
-    for request in chosen:
-        version, partnership = versions[request.version_id], request.partnership
-        facts.append(
-            AssessmentFacts(
-                id=request.id,
-                direction=request.direction,
-                questionnaire=questionnaire_of(version),
-                questionnaire_key=version.sha256,
-                scope=scope_of(request),
-                stage=Stage(request.staff_size, request.founded_year, made_on.year),
-                answers=answers[request.id],
-                views={},
-                facts=ReportFacts(
-                    organisation=request.name,
-                    country=request.country,
-                    staff_size=request.staff_size,
-                    founded_year=request.founded_year,
-                    partnership=partnership.title if partnership else None,
-                    partnership_type=partnership.type if partnership else None,
-                    roles=tuple(partnership.roles) if partnership else (),
-                    tier=request.tier,
-                    status=request.status,
-                    generated_on=made_on.isoformat(),
-                    host=host,
-                ),
-                partnered=partnership is not None,
-                active_seconds=int(seconds.get(request.id, 0) or 0),
-                ratings=ratings.get(request.id, ()),
-            )
-        )
-    return PortfolioFacts(tuple(facts), disclosure_facts(session), host)
+    return answers
+
+
+def _expired_documents(session: Session, assessment_ids: list[int] | None, made_on: dt.date) -> dict[int, int]:
+    """How many documents have expired by `made_on`, per assessment (every one, or those of `assessment_ids`)."""
+    query = (
+        sa.select(Answer.assessment_id, sa.func.count())
+        .join(EvidenceFile, EvidenceFile.answer_id == Answer.id)
+        .where(EvidenceFile.expires_on < made_on)
+        .group_by(Answer.assessment_id)
+    )
+    return dict(session.execute(_among(query, Answer.assessment_id, assessment_ids)).all())
 
 
 def _answers_of(session: Session) -> sa.ScalarSelect:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,7 +17,7 @@ from ..extensions import db
 from ..library import current_library
 from ..reporting.context import capacity_report_context, reciprocal_report_context
 from ..reporting.export import csv_rows, xlsx_rows
-from ..reporting.overview import portfolio_columns, portfolio_context, portfolio_records
+from ..reporting.overview import PortfolioScores, portfolio_columns, portfolio_context, portfolio_records
 from ..reporting.render import bundled_font, for_browser, load_template, render_html, render_pdf
 from ..store import operations as ops
 from ..store import publishing, report_facts, staff_facts
@@ -118,6 +118,16 @@ def reciprocal(assessment_id: int, kind: str):
     return _deliver("reciprocal", context, kind, f"ddq-reciprocal-{assessment.id}")
 
 
+def portfolio_scores() -> PortfolioScores:
+    """The portfolio figures this process keeps for the running library (after an import, a new library starts
+    afresh)."""
+    library = current_library()
+    kept = current_app.extensions.get("ddq.portfolio_scores")
+    if kept is None or kept.library is not library:
+        kept = current_app.extensions["ddq.portfolio_scores"] = PortfolioScores(library)
+    return kept
+
+
 @bp.get("/staff/portfolio")
 @access.staff_required
 def portfolio():
@@ -126,16 +136,17 @@ def portfolio():
     listing = read_listing(PORTFOLIO_SORTS)
     band = listing.search.lower() if listing.search.lower() in BANDS else None
     where, order_by = portfolio_query(replace(listing, search="") if band else listing)
-    library, language = current_library(), display_language()
+    library, language, scores = current_library(), display_language(), portfolio_scores()
     if band is None and listing.sort != "band":
         total = staff_facts.count_latest_self_assessments(db.session, where)
         listing = beyond_last_page(listing, total)
         facts = staff_facts.portfolio_facts(
-            db.session, where=where, order_by=order_by, limit=listing.size, offset=listing.offset
+            db.session, scores=scores, where=where, order_by=order_by, limit=listing.size, offset=listing.offset
         )
-        context = portfolio_context(facts, library, language)
+        context = portfolio_context(facts, library, language, scores)
     else:
-        context = portfolio_context(staff_facts.portfolio_facts(db.session, where=where), library, language)
+        facts = staff_facts.portfolio_facts(db.session, scores=scores, where=where)
+        context = portfolio_context(facts, library, language, scores)
         rows = [row for row in context["rows"] if band is None or row["band"] == band]
         if listing.sort == "band":
             rank = {name: position for position, name in enumerate(BANDS)}
@@ -150,8 +161,10 @@ def portfolio():
 @bp.get("/staff/portfolio.<any(html, pdf, csv, xlsx):kind>")
 @access.staff_required
 def portfolio_download(kind: str):
+    scores = portfolio_scores()
     with force_locale(report_language()):
-        context = portfolio_context(staff_facts.portfolio_facts(db.session), current_library(), report_language())
+        facts = staff_facts.portfolio_facts(db.session, scores=scores)
+        context = portfolio_context(facts, current_library(), report_language(), scores)
     if kind in {"csv", "xlsx"}:
         columns, rows = portfolio_columns(context), portfolio_records(context)
         body, mimetype = (
@@ -166,8 +179,6 @@ def portfolio_download(kind: str):
 
 
 def current_reports():
-    from flask import current_app
-
     return current_app.config["DDQ_REPORTS"]
 
 
