@@ -6,8 +6,11 @@ No peer system adds this up; ddq does, so that the institute can see when it ask
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
+
+from .burden import CONFIRM_MINUTES, asked, question_minutes
+from .definitions import Questionnaire, Scope
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,31 @@ def ledger(requests: Iterable[RequestFacts], today: dt.date, days: int = 365) ->
         if request.mandated_by:
             row.funders.add(request.mandated_by)
     return rows
+
+
+class Estimates:
+    """`burden.estimate`'s items and most minutes for many requests: the questions a questionnaire asks in a scope,
+    and their minutes, are listed once, so that each request only adds them up (in the same order, with the same
+    minutes for what was carried over, so the figures are exactly `estimate`'s)."""
+
+    def __init__(self) -> None:
+        self._asked: dict[tuple[Hashable, Scope], tuple[tuple[tuple[str, float], ...], float]] = {}
+
+    def of(
+        self, version: Hashable, questionnaire: Questionnaire, scope: Scope, carried: Collection[str]
+    ) -> tuple[int, float]:
+        """The items asked and `minutes_high` of asking `questionnaire` (known to the caller as `version`) in
+        `scope`, with the answers to `carried` carried over."""
+        listed = self._asked.get((version, scope))
+        if listed is None:
+            minutes = tuple((question.id, question_minutes(question)) for _, question in asked(questionnaire, scope))
+            listed = self._asked[version, scope] = (minutes, _added(minutes, ()))
+        minutes, uncarried = listed
+        return len(minutes), (_added(minutes, carried) if carried else uncarried)
+
+
+def _added(minutes: tuple[tuple[str, float], ...], carried: Collection[str]) -> float:
+    high = 0.0
+    for question_id, own in minutes:
+        high += CONFIRM_MINUTES if question_id in carried else own
+    return round(high, 2)

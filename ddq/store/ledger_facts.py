@@ -1,22 +1,26 @@
 """Read the burden ledger's facts: every partner request as the ledger counts it (estimate, time spent, what was
-carried over, documents, repeat asks, decision time, funding), in a fixed number of set-based queries.
+carried over, documents, repeat asks, decision time, funding), in a fixed number of set-based queries that return
+plain rows (no ORM object per request or answer), the database adding up what it can.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, defer
 
-from ..core.burden import estimate
-from ..core.ledger import RequestFacts
-from .models import Answer, Assessment, EvidenceFile, QuestionnaireVersion
+from ..core.definitions import Questionnaire, Scope
+from ..core.ledger import Estimates, RequestFacts
+from .models import Answer, Assessment, EvidenceFile, Organisation, Partnership, QuestionnaireVersion
 from .operations import questionnaire_of
 from .passport import DEFAULT_VALIDITY_MONTHS, _aware
-from .queries import scope_of
 from .staff_facts import _among, active_seconds
+
+#: Between the carried-over question ids of one assessment, as the database joins them (ids have no spaces).
+_SEPARATOR = " "
 
 
 def ledger_requests(
@@ -24,92 +28,151 @@ def ledger_requests(
 ) -> list[RequestFacts]:
     """Every partner request (or one partner's, or those of `partner_ids`) as the burden ledger counts it, in a
     fixed number of queries."""
+    shares = (
+        sa.select(Assessment.partnership_id, sa.func.count().label("requests"))
+        .where(Assessment.direction == "partner_self")
+        .group_by(Assessment.partnership_id)
+        .subquery()
+    )
     query = (
-        sa.select(Assessment)
+        sa.select(
+            Assessment.id,
+            Organisation.name,
+            Assessment.questionnaire_version_id,
+            Assessment.created_at,
+            Assessment.sent_at,
+            Assessment.accepted_at,
+            Assessment.burden_rating,
+            Assessment.tier,
+            Partnership.id,
+            Partnership.tier,
+            Partnership.type,
+            Partnership.roles,
+            Partnership.amount_transferred,
+            shares.c.requests,
+        )
+        .join(Organisation, Organisation.id == Assessment.subject_id)
+        .outerjoin(Partnership, Partnership.id == Assessment.partnership_id)
+        .outerjoin(shares, shares.c.partnership_id == Assessment.partnership_id)
         .where(Assessment.direction == "partner_self")
         .order_by(Assessment.id)
-        .options(
-            joinedload(Assessment.subject),
-            joinedload(Assessment.partnership),
-            selectinload(Assessment.questionnaire_version),
-        )
     )
     if partner_id is not None:
         query = query.where(Assessment.subject_id == partner_id)
     if partner_ids is not None:
         query = query.where(Assessment.subject_id.in_(partner_ids))
-    assessments = session.scalars(query).all()
+    rows = session.execute(query).all()
     everyone = partner_id is None and partner_ids is None
-    chosen = None if everyone else [assessment.id for assessment in assessments]
+    chosen = None if everyone else [row[0] for row in rows]
     seconds = active_seconds(session, chosen)
-    carried: dict[int, set[str]] = {}
-    confirmed: Counter[int] = Counter()
-    answers = sa.select(Answer.assessment_id, Answer.question_id, Answer.confirmed_at.is_not(None)).where(
-        Answer.reused_from_id.is_not(None)
-    )
-    for assessment_id, question_id, is_confirmed in session.execute(_among(answers, Answer.assessment_id, chosen)):
-        carried.setdefault(assessment_id, set()).add(question_id)
-        confirmed[assessment_id] += bool(is_confirmed)
-    documents: Counter[tuple[int, bool]] = Counter()
-    counted = (
-        sa.select(Answer.assessment_id, Answer.reused_from_id.is_not(None), sa.func.count(EvidenceFile.id))
-        .join(EvidenceFile, EvidenceFile.answer_id == Answer.id)
-        .group_by(Answer.assessment_id, Answer.reused_from_id.is_not(None))
-    )
-    for assessment_id, is_reused, number in session.execute(_among(counted, Answer.assessment_id, chosen)):
-        documents[assessment_id, bool(is_reused)] += number
-    repeats = repeat_asks_of(session, chosen)
-    per_partnership = Counter(
-        dict(
-            session.execute(
-                sa.select(Assessment.partnership_id, sa.func.count())
-                .where(Assessment.direction == "partner_self")
-                .group_by(Assessment.partnership_id)
-            ).all()
-        )
-    )
-    estimates: dict[tuple, object] = {}
+    carried, confirmed = _carried(session, chosen)
+    documents = _documents(session, chosen)
+    earlier = _repeat_rows(session, chosen)
+    questionnaires = _questionnaires(session, {row[2] for row in rows} | {row[4] for row in earlier})
+    repeats = _repeats(earlier, questionnaires)
+    estimates = Estimates()
     facts = []
-    for assessment in assessments:
-        questionnaire = questionnaire_of(assessment.questionnaire_version)
-        scope = scope_of(assessment)
-        kept = frozenset(carried.get(assessment.id, ()))
-        key = (assessment.questionnaire_version.sha256, scope, kept)
-        burden = estimates.get(key)
-        if burden is None:
-            burden = estimates[key] = estimate(questionnaire, scope, set(kept))
-        decided = None
-        if assessment.accepted_at and assessment.sent_at:
-            decided = (assessment.accepted_at - assessment.sent_at).days
-        amount = float(assessment.partnership.amount_transferred or 0) / per_partnership[assessment.partnership_id]
+    for (
+        assessment_id,
+        partner,
+        version_id,
+        created_at,
+        sent_at,
+        accepted_at,
+        rating,
+        tier,
+        partnership,
+        partnership_tier,
+        kind,
+        roles,
+        amount,
+        requests,
+    ) in rows:
+        questionnaire = questionnaires[version_id]
+        # as `queries.scope_of`: a request without a partnership was chosen for everything
+        scope = Scope() if partnership is None else Scope(tier or partnership_tier, kind, frozenset(roles))
+        kept = carried.get(assessment_id, frozenset())
+        items, minutes = estimates.of(version_id, questionnaire, scope, kept)
         facts.append(
             RequestFacts(
-                partner=assessment.subject.name,
-                assessment_id=assessment.id,
+                partner=partner,
+                assessment_id=assessment_id,
                 questionnaire=questionnaire.id,
-                created_on=assessment.created_at.date(),
-                estimated_minutes=burden.minutes_high,
-                actual_seconds=int(seconds.get(assessment.id, 0)),
-                items_asked=burden.items,
+                created_on=created_at.date(),
+                estimated_minutes=minutes,
+                actual_seconds=int(seconds.get(assessment_id, 0)),
+                items_asked=items,
                 prefilled=len(kept),
-                reused=confirmed[assessment.id],
-                documents_new=documents[assessment.id, False],
-                documents_reused=documents[assessment.id, True],
-                repeat_asks=repeats[assessment.id],
-                burden_rating=assessment.burden_rating,
-                days_to_decision=decided,
-                funding=amount,
+                reused=confirmed[assessment_id],
+                documents_new=documents[assessment_id, False],
+                documents_reused=documents[assessment_id, True],
+                repeat_asks=repeats[assessment_id],
+                burden_rating=rating,
+                days_to_decision=(accepted_at - sent_at).days if accepted_at and sent_at else None,
+                funding=float(amount or 0) / requests if requests else 0.0,
                 mandated_by=questionnaire.mandated_by,
             )
         )
     return facts
 
 
+def _carried(session: Session, chosen: list[int] | None) -> tuple[dict[int, frozenset[str]], Counter[int]]:
+    """Per assessment, the questions whose answers were carried over, and how many of those were confirmed: one row
+    per assessment, the database joining the ids."""
+    query = (
+        sa.select(
+            Answer.assessment_id,
+            sa.func.aggregate_strings(Answer.question_id, _SEPARATOR),
+            sa.func.count(Answer.confirmed_at),
+        )
+        .where(Answer.reused_from_id.is_not(None))
+        .group_by(Answer.assessment_id)
+    )
+    carried: dict[int, frozenset[str]] = {}
+    confirmed: Counter[int] = Counter()
+    for assessment_id, question_ids, number in session.execute(_among(query, Answer.assessment_id, chosen)):
+        carried[assessment_id] = frozenset(question_ids.split(_SEPARATOR))
+        confirmed[assessment_id] = number
+    return carried, confirmed
+
+
+def _documents(session: Session, chosen: list[int] | None) -> Counter[tuple[int, bool]]:
+    """Documents per assessment, new and carried over."""
+    is_reused = Answer.reused_from_id.is_not(None)
+    query = (
+        sa.select(Answer.assessment_id, is_reused, sa.func.count(EvidenceFile.id))
+        .join(EvidenceFile, EvidenceFile.answer_id == Answer.id)
+        .group_by(Answer.assessment_id, is_reused)
+    )
+    documents: Counter[tuple[int, bool]] = Counter()
+    for assessment_id, reused, number in session.execute(_among(query, Answer.assessment_id, chosen)):
+        documents[assessment_id, bool(reused)] += number
+    return documents
+
+
+def _questionnaires(session: Session, version_ids: Iterable[int]) -> dict[int, Questionnaire]:
+    """The questionnaires of these versions; a version's stored definition is read only the first time this
+    process meets it (`questionnaire_of` keeps each one by its sha256)."""
+    versions = session.scalars(
+        sa.select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.id.in_(set(version_ids)))
+        .options(defer(QuestionnaireVersion.definition))
+    )
+    return {version.id: questionnaire_of(version) for version in versions}
+
+
 def repeat_asks_of(session: Session, assessment_ids: list[int] | None = None) -> Counter[int]:
     """`passport.repeat_asks` for every partner self-assessment (or those given) in one query: bank questions
     asked afresh although the partner had given a valid answer before the request was made."""
-    asked, asking = sa.orm.aliased(Answer), sa.orm.aliased(Assessment)
-    earlier, earlier_assessment = sa.orm.aliased(Answer), sa.orm.aliased(Assessment)
+    rows = _repeat_rows(session, assessment_ids)
+    return _repeats(rows, _questionnaires(session, {row[4] for row in rows}))
+
+
+def _repeat_rows(session: Session, assessment_ids: list[int] | None) -> Sequence[sa.Row]:
+    """Each bank question a partner self-assessment asked afresh, beside each answer the partner had given it in
+    another assessment before the request was made (whether still valid is for `_repeats` to say)."""
+    asked, asking = aliased(Answer), aliased(Assessment)
+    earlier, earlier_assessment = aliased(Answer), aliased(Assessment)
     query = (
         sa.select(
             asking.id,
@@ -136,19 +199,25 @@ def repeat_asks_of(session: Session, assessment_ids: list[int] | None = None) ->
             earlier.answered_at < asking.created_at,
         )
     )
-    rows = session.execute(_among(query, asking.id, assessment_ids)).all()
-    versions = {
-        version.id: {question.id: question for question in questionnaire_of(version).questions}
-        for version in session.scalars(
-            sa.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_({row[4] for row in rows}))
-        )
+    return session.execute(_among(query, asking.id, assessment_ids)).all()
+
+
+def _repeats(rows: Sequence[sa.Row], questionnaires: dict[int, Questionnaire]) -> Counter[int]:
+    """Repeat asks per assessment: the bank questions of `_repeat_rows` whose earlier answer was still valid."""
+    valid_for = {
+        version_id: {
+            question.id: dt.timedelta(days=30.44 * (question.validity_months or DEFAULT_VALIDITY_MONTHS))
+            for question in questionnaire.questions
+        }
+        for version_id, questionnaire in questionnaires.items()
     }
     found: set[tuple[int, str]] = set()
     for assessment_id, created, bank_id, question_id, version_id, answered_at, confirmed_at in rows:
-        question = versions[version_id].get(question_id) if version_id in versions else None
-        if question is None or (assessment_id, bank_id) in found:
+        validity = valid_for[version_id].get(question_id) if version_id in valid_for else None
+        if validity is None or (assessment_id, bank_id) in found:
             continue
-        since = max(_aware(moment) for moment in (answered_at, confirmed_at) if moment is not None)
-        if since + dt.timedelta(days=30.44 * (question.validity_months or DEFAULT_VALIDITY_MONTHS)) >= _aware(created):
+        # validity runs from the last answer or confirmation (`passport.valid_until`)
+        since = answered_at if confirmed_at is None or confirmed_at <= answered_at else confirmed_at
+        if _aware(since) + validity >= _aware(created):
             found.add((assessment_id, bank_id))
     return Counter(assessment_id for assessment_id, _ in found)
