@@ -6,6 +6,7 @@ plain rows (no ORM object per request or answer), the database adding up what it
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -47,7 +48,8 @@ def ledger_requests(
             Partnership.id,
             Partnership.tier,
             Partnership.type,
-            Partnership.roles,
+            # as text, decoded once per distinct list below (a JSON decoder per row costs more than the rest)
+            sa.cast(Partnership.roles, sa.Text),
             Partnership.amount_transferred,
             shares.c.requests,
         )
@@ -71,6 +73,7 @@ def ledger_requests(
     questionnaires = _questionnaires(session, {row[2] for row in rows} | {row[4] for row in earlier})
     repeats = _repeats(earlier, questionnaires)
     estimates = Estimates()
+    scopes: dict[tuple, Scope] = {}
     facts = []
     for (
         assessment_id,
@@ -90,7 +93,12 @@ def ledger_requests(
     ) in rows:
         questionnaire = questionnaires[version_id]
         # as `queries.scope_of`: a request without a partnership was chosen for everything
-        scope = Scope() if partnership is None else Scope(tier or partnership_tier, kind, frozenset(roles))
+        scope_key = (partnership is None, tier or partnership_tier, kind, roles)
+        scope = scopes.get(scope_key)
+        if scope is None:
+            scope = scopes[scope_key] = (
+                Scope() if partnership is None else Scope(scope_key[1], kind, frozenset(json.loads(roles or "[]")))
+            )
         kept = carried.get(assessment_id, frozenset())
         items, minutes = estimates.of(version_id, questionnaire, scope, kept)
         facts.append(
