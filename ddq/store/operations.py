@@ -320,6 +320,22 @@ def record_section_time(session: Session, assessment: Assessment, section_id: st
     if not seconds:
         return
     key = {"assessment_id": assessment.id, "section_id": section_id, "user_id": user.id}
+    dialect = session.get_bind().dialect.name
+    if dialect in {"postgresql", "sqlite"}:  # one upsert: the first save of a section adds its row
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(SectionTime)
+        insert = insert.values(**key, active_seconds=seconds, updated_at=utcnow())
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=list(key),
+                set_={
+                    "active_seconds": SectionTime.active_seconds + insert.excluded.active_seconds,
+                    "updated_at": insert.excluded.updated_at,
+                },
+            )
+        )
+        return
     insert_if_missing(session, {**key, "active_seconds": 0}, list(key), SectionTime)
     session.execute(
         sa.update(SectionTime)

@@ -29,6 +29,20 @@ def record_rating(session: Session, answer: Answer, question: Question, value: A
     if value is None or answer_score(question, value) is None:
         session.execute(sa.delete(AnswerRating).where(*key).execution_options(synchronize_session=False))
         return
+    dialect = session.get_bind().dialect.name
+    if dialect in {"postgresql", "sqlite"}:  # one upsert, which also settles two saves of the same rating at once
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(AnswerRating)
+        insert = insert.values(answer_id=answer.id, user_id=actor.id, value=value, rated_at=utcnow())
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["answer_id", "user_id"],
+                set_={"value": insert.excluded.value, "rated_at": insert.excluded.rated_at},
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        return
     row = session.scalar(sa.select(AnswerRating).where(*key))
     if row is None:
         session.add(AnswerRating(answer_id=answer.id, user_id=actor.id, value=value, rated_at=utcnow()))

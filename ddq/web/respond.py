@@ -21,11 +21,10 @@ from ..extensions import db
 from ..library import current_library
 from ..store import answering
 from ..store import operations as ops
-from ..store.answer_review import note_revision, open_requests
+from ..store.answer_review import open_requests
 from ..store.documents import remove_evidence_file
 from ..store.models import Answer, Assessment, EvidenceFile, QuestionnaireVersion, SectionAssignment, User
-from ..store.passport import carried_from, carried_value, filled_from_record, from_profile
-from ..store.passport import confirm as confirm_carried
+from ..store.passport import carried_from, filled_from_record
 from ..store.queries import (
     answers_by_question,
     estimate_for,
@@ -75,6 +74,8 @@ _SAVE_READS = (
     joinedload(Assessment.partnership),
     selectinload(Assessment.answers),
 )
+#: What an autosave reads of its assessment: not its answers (the save reads those it posts, in one statement).
+_AUTOSAVE_READS = _SAVE_READS[:2]
 #: What a section page shows, loaded in a few statements rather than per answer.
 _SECTION_READS = (
     *_SAVE_READS[:2],
@@ -266,7 +267,7 @@ def autosave(assessment_id: int, section_id: str):
     Answers someone else changed since the page was shown are not overwritten: they come back in `conflicts`, and
     saving the page then shows both answers to choose from. Files are sent only with the page's own save.
     """
-    assessment = _section_assessment(assessment_id, _SAVE_READS)
+    assessment = _section_assessment(assessment_id, _AUTOSAVE_READS)
     questionnaire = _questionnaire(assessment)
     current = next((s for s in questionnaire.sections if s.id == section_id), None)
     scope = scope_of(assessment)
@@ -274,18 +275,20 @@ def autosave(assessment_id: int, section_id: str):
         abort(404)
     if not access.can_answer(current_user, assessment):
         return jsonify(error=_("These answers cannot be changed at the moment.")), 403
-    applicable = [question for question in current.questions if question.applies_to.matches(scope)]
-    problems, conflicts = _save_section(
-        assessment, current.id, applicable, make_section_form(applicable)(), with_files=False
-    )
-    answers = answers_by_question(assessment)
     present = set(request.form.getlist("present"))
-    saved = [question.id for question in applicable if question.id in present and question.id not in conflicts]
+    posted = [
+        question for question in current.questions if question.id in present and question.applies_to.matches(scope)
+    ]
+    # a form of the posted questions only; the request's CSRF token is checked for every POST (CSRFProtect)
+    form = make_section_form(posted)(meta={"csrf": False})
+    result = _save_posted(assessment, current.id, posted, form)
+    answers, conflicts = result.answers, result.conflicts
+    saved = [question.id for question in posted if question.id not in conflicts]
     return jsonify(
         saved=True,
         versions={qid: answers[qid].version for qid in saved if qid in answers},
         bases={qid: answering.content_fingerprint(answering.answer_content(answers.get(qid))) for qid in saved},
-        problems=problems,
+        problems=result.problems,
         conflicts=[
             {
                 "question": qid,
@@ -355,66 +358,56 @@ def _save_section(
     Returns the problems by question id, and the answers someone else changed since the page was shown (what
     this person wrote, by question id): those are not saved, and the page shows both for the person to choose.
     """
-    problems: dict[str, str] = {}
-    conflicts: dict[str, tuple] = {}
-    on_page = set(request.form.getlist("present"))  # only what the page showed: a partial post clears nothing
-    before = {question_id: answer.version for question_id, answer in answers_by_question(assessment).items()}
+    result = _save_posted(assessment, section_id, questions, form)
+    problems, conflicts = result.problems, result.conflicts
+    on_page = set(request.form.getlist("present"))
     for question in questions:
-        posted = posted_answer(form, question) if question.id in on_page else None
-        if posted is None or request.form.get(f"resolve_{question.id}") == "theirs":
+        if not with_files or question.id not in on_page or request.form.get(f"resolve_{question.id}") == "theirs":
             continue
-        if question.is_document:
-            posted["raw"] = None
-        try:
-            problem = answering.save_draft_answer(
-                db.session,
-                assessment,
-                question,
-                posted["raw"],
-                not_applicable=posted["not_applicable"],
-                na_reason=posted["na_reason"],
-                comment=posted["comment"],
-                actor=current_user,
-                base_version=_base_version(question.id),
-                base=request.form.get(f"base_{question.id}"),
-            )
-        except answering.StaleAnswer as stale:
-            conflicts[question.id] = stale.content
-            problem = None
-        if with_files:
-            _remove_files(assessment, question.id)
-        upload = form[f"file_{question.id}"].data if with_files and f"file_{question.id}" in form else None
+        _remove_files(assessment, question.id)
+        upload = form[f"file_{question.id}"].data if f"file_{question.id}" in form else None
         if isinstance(upload, FileStorage) and upload.filename:
             try:
                 stored = store_upload(upload)
             except UploadError as error:
-                problem = str(error)
+                problems[question.id] = str(error)
             else:
-                answer = answers_by_question(assessment)[question.id]
+                answer = result.answers.get(question.id) or answering.answer_row(db.session, assessment, question)
                 ops.add_evidence_file(db.session, answer, actor=current_user, **stored.__dict__)
                 if question.is_document and answer.value is None:
                     answer.value = stored.original_name
-        if problem:
-            problems[question.id] = problem
-    answers = answers_by_question(assessment)
+    return problems, conflicts
+
+
+def _save_posted(assessment: Assessment, section_id: str, questions: list, form) -> answering.Saved:
+    """Save the answers the page posted (those it lists in `present`: a partial post clears nothing), with the
+    carried-over answers it confirms, and add the active time it reports; in a few statements (`save_answers`)."""
+    on_page = set(request.form.getlist("present"))
+    posts = []
     for question in questions:
-        answer = answers.get(question.id)
-        if answer is not None:
-            note_revision(answer, before.get(question.id, 0))  # changed after a change request: flagged
-        if answer is None or answer.confirmed_at is not None:
+        posted = posted_answer(form, question) if question.id in on_page else None
+        if posted is None or request.form.get(f"resolve_{question.id}") == "theirs":
             continue
-        ticked = request.form.get(f"confirm_{question.id}")
-        if (answer.reused_from_id and (ticked or answer.value != carried_value(answer, question))) or (
-            ticked and from_profile(answer, question)
-        ):
-            confirm_carried(db.session, answer)  # confirmed as still true, or re-answered: fresh either way
+        posts.append(
+            answering.Posted(
+                question,
+                None if question.is_document else posted["raw"],
+                not_applicable=posted["not_applicable"],
+                na_reason=posted["na_reason"],
+                comment=posted["comment"],
+                base_version=_base_version(question.id),
+                base=request.form.get(f"base_{question.id}"),
+                confirm=bool(request.form.get(f"confirm_{question.id}")),
+            )
+        )
+    result = answering.save_answers(db.session, assessment, posts, current_user)
     try:
         seconds = int(form.active_seconds.data or 0)
     except ValueError:
         seconds = 0
     ops.record_section_time(db.session, assessment, section_id, current_user, seconds)
     ops.start_answering(db.session, assessment, current_user)
-    return problems, conflicts
+    return result
 
 
 def _remove_files(assessment: Assessment, question_id: str) -> None:
