@@ -63,7 +63,7 @@ def ledger_requests(
         query = query.where(Assessment.subject_id == partner_id)
     if partner_ids is not None:
         query = query.where(Assessment.subject_id.in_(partner_ids))
-    rows = session.execute(query).all()
+    rows = _rows(session, query)
     everyone = partner_id is None and partner_ids is None
     chosen = None if everyone else [row[0] for row in rows]
     seconds = active_seconds(session, chosen)
@@ -124,6 +124,14 @@ def ledger_requests(
     return facts
 
 
+def _rows(session: Session, query: sa.Select) -> Sequence[sa.Row]:
+    """The rows of a select of plain columns, run on the session's connection: as the session would run it, less
+    the ORM's handling of each row (which costs a third of the time at thousands of rows)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(query).all()
+
+
 def _carried(session: Session, chosen: list[int] | None) -> tuple[dict[int, frozenset[str]], Counter[int]]:
     """Per assessment, the questions whose answers were carried over, and how many of those were confirmed: one row
     per assessment, the database joining the ids."""
@@ -138,7 +146,7 @@ def _carried(session: Session, chosen: list[int] | None) -> tuple[dict[int, froz
     )
     carried: dict[int, frozenset[str]] = {}
     confirmed: Counter[int] = Counter()
-    for assessment_id, question_ids, number in session.execute(_among(query, Answer.assessment_id, chosen)):
+    for assessment_id, question_ids, number in _rows(session, _among(query, Answer.assessment_id, chosen)):
         carried[assessment_id] = frozenset(question_ids.split(_SEPARATOR))
         confirmed[assessment_id] = number
     return carried, confirmed
@@ -153,7 +161,7 @@ def _documents(session: Session, chosen: list[int] | None) -> Counter[tuple[int,
         .group_by(Answer.assessment_id, is_reused)
     )
     documents: Counter[tuple[int, bool]] = Counter()
-    for assessment_id, reused, number in session.execute(_among(query, Answer.assessment_id, chosen)):
+    for assessment_id, reused, number in _rows(session, _among(query, Answer.assessment_id, chosen)):
         documents[assessment_id, bool(reused)] += number
     return documents
 
@@ -207,7 +215,7 @@ def _repeat_rows(session: Session, assessment_ids: list[int] | None) -> Sequence
             earlier.answered_at < asking.created_at,
         )
     )
-    return session.execute(_among(query, asking.id, assessment_ids)).all()
+    return _rows(session, _among(query, asking.id, assessment_ids))
 
 
 def _repeats(rows: Sequence[sa.Row], questionnaires: dict[int, Questionnaire]) -> Counter[int]:
