@@ -46,9 +46,15 @@ def formula_like(value: Any) -> bool:
     return isinstance(value, str) and _starts_formula(value)
 
 
+#: Where a field could start a formula: at the start or after a separator, past any spaces (a quick test first).
+_MAY_START_FORMULA = re.compile(
+    "(?:^|[" + re.escape("".join(sorted(SEPARATORS))) + "]) *[" + re.escape("".join(sorted(FORMULA_SIGNS))) + "]"
+)
+
+
 def csv_text(value: Any) -> Any:
     """A CSV field that no spreadsheet program runs, whatever separator it splits on; non-text unchanged."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or not _MAY_START_FORMULA.search(value):
         return value
     starts = [0] + [index + 1 for index, char in enumerate(value) if char in SEPARATORS]
     risky = [start for start in starts if _starts_formula(value, start)]

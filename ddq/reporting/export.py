@@ -39,6 +39,11 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def _plain(value: Any) -> Any:
     """A frame's value as openpyxl writes it: missing -> empty, numpy scalars -> Python numbers."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cells first, without pandas
+        return value
+    if kind is float:
+        return None if value != value else value  # NaN is the one float unequal to itself
     if value is None or (not isinstance(value, str | list | tuple | dict) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):

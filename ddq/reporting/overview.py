@@ -56,6 +56,7 @@ class _PerScope:
         applicable = [question for _, question in questionnaire.applicable(scope)]
         self.estimated_minutes = round(estimate(questionnaire, scope).minutes_high)
         self.gates: list[Question] = [question for question in applicable if question.gate]
+        self.gate_texts = {gate.id: gate.text for gate in self.gates}
         self.conditional: list[Question] = [question for question in applicable if question.show_if is not None]
         self.names = sorted({name for question in self.conditional for name in question.show_if.names()})
         self.parity: dict[frozenset[str], float] = {}
@@ -118,8 +119,8 @@ def _parity_of(
 class PortfolioScores:
     """Each partner's portfolio figures as last worked out, kept by everything they were worked out from: the
     assessment's revision (raised by the database whenever its answers or their documents change) and expired
-    documents, the questionnaire version, scope, stage, domain weights and the institute's disclosure. A portfolio
-    then reads and scores only the partners whose inputs moved.
+    documents, the questionnaire version, scope (and so domain weights), stage and the institute's disclosure. A
+    portfolio then reads and scores only the partners whose inputs moved.
 
     One per library and process (the code and the library that compute the figures cannot change under it);
     bounded, the least recently used going first; safe across threads."""
@@ -129,24 +130,19 @@ class PortfolioScores:
         self.size = size
         self._kept: OrderedDict[int, tuple[tuple, PortfolioFigures]] = OrderedDict()
         self._lock = threading.Lock()
-        self._weights: dict[tuple, tuple] = {}
         self._disclosure: tuple[AssessmentFacts | None, tuple | None] = (None, None)
 
     def _key(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None) -> tuple | None:
+        """The inputs the figures are worked out from (the scope carries the partnership's type and roles, which
+        choose the domain weights in this library)."""
         if assessment.revision is None:  # read without its revision: nothing to recognise it by
             return None
-        facts = assessment.facts
-        profile = (facts.partnership_type, tuple(sorted(facts.roles or ())))
-        weights = self._weights.get(profile)
-        if weights is None:
-            weights = self._weights[profile] = tuple(sorted(self.library.domain_weights(*profile).items()))
         return (
             assessment.revision,
             assessment.expired_documents,
             assessment.questionnaire_key,
             assessment.scope,
             assessment.stage.early,
-            weights,
             self._disclosure_key(disclosure),
         )
 
@@ -166,25 +162,31 @@ class PortfolioScores:
             self._disclosure = (disclosure, key)
         return key
 
-    def lookup(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None) -> PortfolioFigures | None:
-        """The figures worked out from exactly these inputs, if they are kept."""
-        key = self._key(assessment, disclosure)
-        if key is None:
-            return None
+    def lookup(
+        self, assessments: Iterable[AssessmentFacts], disclosure: AssessmentFacts | None
+    ) -> dict[int, PortfolioFigures]:
+        """The figures kept for these assessments that were worked out from exactly their inputs, by id."""
+        keys = [(assessment.id, self._key(assessment, disclosure)) for assessment in assessments]
+        found = {}
         with self._lock:
-            kept = self._kept.get(assessment.id)
-            if kept is None or kept[0] != key:
-                return None
-            self._kept.move_to_end(assessment.id)
-            return kept[1]
+            for assessment_id, key in keys:
+                kept = self._kept.get(assessment_id)
+                if key is not None and kept is not None and kept[0] == key:
+                    self._kept.move_to_end(assessment_id)
+                    found[assessment_id] = kept[1]
+        return found
 
-    def keep(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None, figures: PortfolioFigures) -> None:
-        key = self._key(assessment, disclosure)
-        if key is None:
-            return
+    def keep(
+        self, worked: Mapping[int, PortfolioFigures], assessments: Iterable[AssessmentFacts], disclosure
+    ) -> None:
+        """Keep the figures worked out for these assessments (`worked`, by id)."""
+        keys = [(assessment.id, self._key(assessment, disclosure)) for assessment in assessments]
         with self._lock:
-            self._kept[assessment.id] = (key, figures)  # one entry per assessment: older inputs are forgotten
-            self._kept.move_to_end(assessment.id)
+            for assessment_id, key in keys:
+                if key is None:
+                    continue
+                self._kept[assessment_id] = (key, worked[assessment_id])  # one entry each: older inputs go
+                self._kept.move_to_end(assessment_id)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
 
@@ -259,26 +261,34 @@ def _per_scope(per_scope: dict[tuple[str, Scope], _PerScope], assessment: Assess
     return common
 
 
+def portfolio_figures(
+    portfolio: PortfolioFacts,
+    library: Library,
+    scores: PortfolioScores | None = None,
+    per_scope: dict[tuple[str, Scope], _PerScope] | None = None,
+) -> dict[int, PortfolioFigures]:
+    """Every partner's figures, by assessment id: those already known (`portfolio.known`) as they are, the others
+    worked out together (`_work_out`) and kept in `scores`, when given, for the next portfolio."""
+    figures = dict(portfolio.known)
+    todo = [assessment for assessment in portfolio.assessments if assessment.id not in figures]
+    if todo:
+        worked = _work_out(todo, portfolio.disclosure, library, {} if per_scope is None else per_scope)
+        figures.update(worked)
+        if scores is not None:
+            scores.keep(worked, todo, portfolio.disclosure)
+    return figures
+
+
 def portfolio_context(
     portfolio: PortfolioFacts, library: Library, language: str, scores: PortfolioScores | None = None
 ) -> dict[str, Any]:
-    """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates.
-
-    Figures already known (`portfolio.known`) are taken as they are; the others are worked out together
-    (`_work_out`) and kept in `scores`, when given, for the next portfolio."""
+    """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates."""
     chosen = portfolio.assessments
     per_scope: dict[tuple[str, Scope], _PerScope] = {}
-    figures = dict(portfolio.known)
-    todo = [assessment for assessment in chosen if assessment.id not in figures]
-    if todo:
-        worked = _work_out(todo, portfolio.disclosure, library, per_scope)
-        figures.update(worked)
-        if scores is not None:
-            for assessment in todo:
-                scores.keep(assessment, portfolio.disclosure, worked[assessment.id])
+    figures = portfolio_figures(portfolio, library, scores, per_scope)
     rows = []
     for assessment in chosen:
-        facts, figure = assessment.facts, figures[assessment.id]
+        facts, figure, common = assessment.facts, figures[assessment.id], _per_scope(per_scope, assessment)
         rows.append(
             {
                 "assessment_id": assessment.id,
@@ -290,12 +300,10 @@ def portfolio_context(
                 "overall": figure.overall,
                 "band": figure.band,
                 "confidence": figure.confidence,
-                "estimated_minutes": _per_scope(per_scope, assessment).estimated_minutes,
+                "estimated_minutes": common.estimated_minutes,
                 "actual_minutes": round(assessment.active_seconds / 60),
                 "parity": figure.parity,
-                "flagged_gates": [
-                    assessment.questionnaire.question(gate).text.get(language) for gate in figure.flagged_gates
-                ],
+                "flagged_gates": [common.gate_texts[gate].get(language) for gate in figure.flagged_gates],
                 "profile": dict(figure.profile),
             }
         )

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
+from ..core.definitions import Questionnaire, Scope
 from ..core.evidence import effective_level
 from ..core.facts import (
     AssessmentFacts,
@@ -90,6 +91,8 @@ class _Request(NamedTuple):
     country: str | None
     staff_size: int | None
     founded_year: int | None
+    seconds: int | None
+    expired: int
     partnership: _Partnership | None
 
 
@@ -122,8 +125,21 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
     inputs are not read: its figures come in `known`. The answers' report views, ratings and action items are not
     read: a report reads those through `assessment_facts`."""
     host = host_name(session)
-    query = _latest_self_assessments_query(page.get("where", ()), _REQUEST_COLUMNS).outerjoin(
-        Partnership, Assessment.partnership_id == Partnership.id
+    made_on = report_facts.today()
+    spent = sa.select(sa.func.sum(SectionTime.active_seconds)).where(SectionTime.assessment_id == Assessment.id)
+    expired = (  # the few expired documents first, then their answers' assessments (not every answer's documents)
+        sa.select(Answer.assessment_id, sa.func.count().label("documents"))
+        .select_from(EvidenceFile)
+        .join(Answer, EvidenceFile.answer_id == Answer.id)
+        .where(EvidenceFile.expires_on < made_on)
+        .group_by(Answer.assessment_id)
+        .subquery()
+    )
+    columns = (*_REQUEST_COLUMNS, spent.scalar_subquery(), sa.func.coalesce(expired.c.documents, 0))
+    query = (
+        _latest_self_assessments_query(page.get("where", ()), columns)
+        .outerjoin(Partnership, Assessment.partnership_id == Partnership.id)
+        .outerjoin(expired, expired.c.assessment_id == Assessment.id)
     )
     query = (
         query.order_by(*page.get("order_by", ()), Organisation.name, Assessment.id)
@@ -131,10 +147,9 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
         .offset(page.get("offset", 0))
     )
     chosen = [
-        _Request(*row[:10], _Partnership(*row[11:]) if row[10] is not None else None)
-        for row in session.execute(query)
+        _Request(*row[:10], row[15], row[16], _Partnership(*row[11:15]) if row[10] is not None else None)
+        for row in session.connection().execute(query)  # plain rows: no ORM work per row
     ]
-    ids = [request.id for request in chosen]
     every = page.get("limit") is None  # every partner: no thousands of ids as parameters
     versions = {
         version.id: version
@@ -144,19 +159,11 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
             )
         )
     }
-    made_on = report_facts.today()
-    seconds = active_seconds(session, None if every else ids)
-    expired = _expired_documents(session, None if every else ids, made_on)
     disclosure = disclosure_facts(session)
-    facts = [
-        _request_facts(request, versions[request.version_id], made_on, host, seconds, expired) for request in chosen
-    ]
-    known = {}
-    if scores is not None:
-        for fact in facts:
-            found = scores.lookup(fact, disclosure)
-            if found is not None:
-                known[fact.id] = found
+    scopes: dict[Scope, Scope] = {}  # one object per distinct scope: later look-ups by scope compare by identity
+    questionnaires = {key: (questionnaire_of(version), version.sha256) for key, version in versions.items()}
+    facts = [_request_facts(request, questionnaires[request.version_id], made_on, host, scopes) for request in chosen]
+    known = scores.lookup(facts, disclosure) if scores is not None else {}
     unread = [fact.id for fact in facts if fact.id not in known]
     if unread:
         answers = _answer_inputs(session, page.get("where", ()) if every and not known else unread, made_on)
@@ -166,20 +173,19 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
 
 def _request_facts(
     request: _Request,
-    version: QuestionnaireVersion,
+    questionnaire: tuple[Questionnaire, str],
     made_on: dt.date,
     host: str,
-    seconds: dict[int, int],
-    expired: dict[int, int],
+    scopes: dict[Scope, Scope],
 ) -> AssessmentFacts:
     """A request of the portfolio as facts, its answers not read yet."""
-    partnership = request.partnership
+    partnership, scope = request.partnership, scope_of(request)
     return AssessmentFacts(
         id=request.id,
         direction=request.direction,
-        questionnaire=questionnaire_of(version),
-        questionnaire_key=version.sha256,
-        scope=scope_of(request),
+        questionnaire=questionnaire[0],
+        questionnaire_key=questionnaire[1],
+        scope=scopes.setdefault(scope, scope),
         stage=Stage(request.staff_size, request.founded_year, made_on.year),
         answers={},
         views={},
@@ -197,9 +203,9 @@ def _request_facts(
             host=host,
         ),
         partnered=partnership is not None,
-        active_seconds=int(seconds.get(request.id, 0) or 0),
+        active_seconds=int(request.seconds or 0),
         revision=request.revision,
-        expired_documents=expired.get(request.id, 0),
+        expired_documents=request.expired,
     )
 
 
@@ -233,17 +239,6 @@ def _answer_inputs(
                 given = shared[key] = AnswerInput(value, bool(not_applicable), level)
             found[question_id] = given
     return answers
-
-
-def _expired_documents(session: Session, assessment_ids: list[int] | None, made_on: dt.date) -> dict[int, int]:
-    """How many documents have expired by `made_on`, per assessment (every one, or those of `assessment_ids`)."""
-    query = (
-        sa.select(Answer.assessment_id, sa.func.count())
-        .join(EvidenceFile, EvidenceFile.answer_id == Answer.id)
-        .where(EvidenceFile.expires_on < made_on)
-        .group_by(Answer.assessment_id)
-    )
-    return dict(session.execute(_among(query, Answer.assessment_id, assessment_ids)).all())
 
 
 def _answers_of(session: Session) -> sa.ScalarSelect:

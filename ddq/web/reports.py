@@ -17,7 +17,13 @@ from ..extensions import db
 from ..library import current_library
 from ..reporting.context import capacity_report_context, reciprocal_report_context
 from ..reporting.export import csv_rows, xlsx_rows
-from ..reporting.overview import PortfolioScores, portfolio_columns, portfolio_context, portfolio_records
+from ..reporting.overview import (
+    PortfolioScores,
+    portfolio_columns,
+    portfolio_context,
+    portfolio_figures,
+    portfolio_records,
+)
 from ..reporting.render import bundled_font, for_browser, load_template, render_html, render_pdf
 from ..store import operations as ops
 from ..store import publishing, report_facts, staff_facts
@@ -144,16 +150,17 @@ def portfolio():
             db.session, scores=scores, where=where, order_by=order_by, limit=listing.size, offset=listing.offset
         )
         context = portfolio_context(facts, library, language, scores)
-    else:
+    else:  # every partner's figures (kept ones are not worked out again), then only the page's rows
         facts = staff_facts.portfolio_facts(db.session, scores=scores, where=where)
-        context = portfolio_context(facts, library, language, scores)
-        rows = [row for row in context["rows"] if band is None or row["band"] == band]
+        figures = portfolio_figures(facts, library, scores)
+        chosen = [found for found in facts.assessments if band is None or figures[found.id].band == band]
         if listing.sort == "band":
             rank = {name: position for position, name in enumerate(BANDS)}
-            rows.sort(key=lambda row: rank.get(row["band"], len(BANDS)), reverse=listing.descending)
-        total = len(rows)
+            chosen.sort(key=lambda found: rank.get(figures[found.id].band, len(BANDS)), reverse=listing.descending)
+        total = len(chosen)
         listing = beyond_last_page(listing, total)
-        context["rows"] = rows[listing.offset : listing.offset + listing.size]
+        page = tuple(chosen[listing.offset : listing.offset + listing.size])
+        context = portfolio_context(replace(facts, assessments=page, known=figures), library, language)
     pages = Pages(listing, total, "reports.portfolio", PORTFOLIO_SORTS)
     return render_template("staff/portfolio.html", pages=pages, **context)
 

@@ -10,6 +10,8 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ddq.core.cells import FORMULA_SIGNS, csv_text, formula_like
 from ddq.core.definitions import Scope, Text, load_library
@@ -179,3 +181,25 @@ def test_xlsform_export_is_inert_and_imports_back_unchanged(shipped_library, lib
         if before.type != "yes_no":  # plain yes/no questions share one list of labels
             assert [c.label for c in after.choices] == [c.label for c in before.choices], before.id
     assert [s.title for s in back.sections] == [s.title for s in questionnaire.sections]
+
+
+def _csv_text_by_hand(value: str) -> str:
+    """The rule of `csv_text` written out position by position: a quote before every field start (the start, or
+    after a separator, past spaces) that a formula sign follows."""
+    from ddq.core.cells import SEPARATORS
+
+    starts = [0] + [index + 1 for index, char in enumerate(value) if char in SEPARATORS]
+    risky = set()
+    for start in starts:
+        index = start
+        while index < len(value) and value[index] == " ":
+            index += 1
+        if index < len(value) and value[index] in FORMULA_SIGNS:
+            risky.add(start)
+    return "".join(("'" if index in risky else "") + char for index, char in enumerate(value))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(",;\t|\r\n =+-@\x00\uff1d\uff0b\uff0d\uff20ab1"))))
+def test_the_quick_test_of_csv_text_misses_no_formula(value):
+    assert csv_text(value) == _csv_text_by_hand(value)
