@@ -33,16 +33,20 @@ PAGES = {
     "portfolio": "/staff/portfolio",
     "portfolio_csv": "/staff/portfolio.csv",
     "portfolio_xlsx": "/staff/portfolio.xlsx",
+    "portfolio_by_band": "/staff/portfolio?sort=band&page=3",
     "burden_ledger": "/staff/burden",
     "burden_ledger_csv": "/staff/burden.csv",
     "burden_partner": "/staff/burden/{partner}",
     "feedback": "/staff/feedback",
 }
 TARGETS = {"portfolio_csv": "<= 1000 ms at 5,000", "portfolio_xlsx": ""}
+#: Pages whose first request in a process is reported too: their figures are kept per process (PortfolioScores), so
+#: the first one reads and scores every partner.
+FIRST = ("portfolio_csv",)
 
 
-def _timed(client, url: str, repeat: int) -> tuple[float, int, int]:
-    """Median milliseconds, statements of the last request, bytes."""
+def _timed(client, url: str, repeat: int) -> tuple[float, int, int, float]:
+    """Median milliseconds, statements of the last request, bytes, and the milliseconds of the first request."""
     from ddq.extensions import db
 
     statements = []
@@ -53,9 +57,11 @@ def _timed(client, url: str, repeat: int) -> tuple[float, int, int]:
     with client.application.app_context():
         engine = db.engine
     times, size = [], 0
+    start = time.perf_counter()
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     response.get_data()
+    first = (time.perf_counter() - start) * 1000
     for _ in range(repeat):
         statements.clear()
         sa.event.listen(engine, "before_cursor_execute", count)
@@ -64,7 +70,7 @@ def _timed(client, url: str, repeat: int) -> tuple[float, int, int]:
         size = len(response.get_data())
         times.append(time.perf_counter() - start)
         sa.event.remove(engine, "before_cursor_execute", count)
-    return statistics.median(times) * 1000, len(statements), size
+    return statistics.median(times) * 1000, len(statements), size, first
 
 
 def _saves(client, engine, url: str, question_id: str, value: str) -> tuple[float, int]:
@@ -194,15 +200,17 @@ def bench_staff() -> None:
         staff.post("/login", data={"email": made["staff_email"], "password": PASSWORD})
         for name, page in PAGES.items():
             repeat = 3 if size >= 1000 else 7
-            ms, statements, size_bytes = _timed(staff, page.format(partner=first_partner), repeat)
+            ms, statements, size_bytes, first = _timed(staff, page.format(partner=first_partner), repeat)
+            if name in FIRST:
+                report(f"staff_{name}_first_{partners}", first, "ms", target="reported: every partner read and scored")
             target = TARGETS.get(name, "<= 300 ms warm at 5,000")
             report(f"staff_{name}_{partners}", ms, "ms", target=f"{target}; {statements} SQL statements, "
                    f"{size_bytes / 1024:.0f} KB")
         _export_memory(app, partners)
         partner = app.test_client()
         partner.post("/login", data={"email": respondent, "password": PASSWORD})
-        section_ms, statements, _ = _timed(partner, section_url, 15)
-        bare_ms, _, _ = _timed(partner, "/bare", 15)
+        section_ms, statements, _, _ = _timed(partner, section_url, 15)
+        bare_ms, _, _, _ = _timed(partner, "/bare", 15)
         report(f"section_get_{partners}", section_ms, "ms", ("bare route", bare_ms), "<= 8x")
         report(f"section_get_statements_{partners}", statements, "SQL statements", target="<= 10 SQL statements")
         with app.app_context():
