@@ -29,12 +29,23 @@ def ledger_requests(
 ) -> list[RequestFacts]:
     """Every partner request (or one partner's, or those of `partner_ids`) as the burden ledger counts it, in a
     fixed number of queries."""
-    shares = (
-        sa.select(Assessment.partnership_id, sa.func.count().label("requests"))
-        .where(Assessment.direction == "partner_self")
-        .group_by(Assessment.partnership_id)
-        .subquery()
+    def chosen_by(assessment) -> list[sa.ColumnElement[bool]]:
+        """The requests asked about, of `assessment` (the entity or an alias of it)."""
+        conditions = [assessment.direction == "partner_self"]
+        if partner_id is not None:
+            conditions.append(assessment.subject_id == partner_id)
+        if partner_ids is not None:
+            conditions.append(assessment.subject_id.in_(partner_ids))
+        return conditions
+
+    # each request's share of its partnership's funding: the partnership's requests, counted for those read only
+    theirs = aliased(Assessment)
+    shares = sa.select(Assessment.partnership_id, sa.func.count().label("requests")).where(
+        Assessment.direction == "partner_self"
     )
+    if partner_id is not None or partner_ids is not None:
+        shares = shares.where(Assessment.partnership_id.in_(sa.select(theirs.partnership_id).where(*chosen_by(theirs))))
+    shares = shares.group_by(Assessment.partnership_id).subquery()
     query = (
         sa.select(
             Assessment.id,
@@ -56,13 +67,9 @@ def ledger_requests(
         .join(Organisation, Organisation.id == Assessment.subject_id)
         .outerjoin(Partnership, Partnership.id == Assessment.partnership_id)
         .outerjoin(shares, shares.c.partnership_id == Assessment.partnership_id)
-        .where(Assessment.direction == "partner_self")
+        .where(*chosen_by(Assessment))
         .order_by(Assessment.id)
     )
-    if partner_id is not None:
-        query = query.where(Assessment.subject_id == partner_id)
-    if partner_ids is not None:
-        query = query.where(Assessment.subject_id.in_(partner_ids))
     rows = _rows(session, query)
     everyone = partner_id is None and partner_ids is None
     chosen = None if everyone else [row[0] for row in rows]
