@@ -39,6 +39,7 @@ from ..store.report_facts import carried_summary
 from . import access
 from .guards import form_id
 from .i18n import display_language
+from .question_html import question_blocks
 from .questionform import make_section_form, posted_answer
 from .unit_of_work import after_commit
 from .uploads import UploadError, accepted_files, store_upload, upload_path
@@ -226,7 +227,11 @@ def section(assessment_id: int, section_id: str):
             return redirect(url_for("respond.section", assessment_id=assessment.id, section_id=current.id))
     answers = answers_by_question(assessment)
     versions = {q.id: answers[q.id].version if q.id in answers else 0 for q in applicable}
-    bases = {q.id: answering.content_fingerprint(answering.answer_content(answers.get(q.id))) for q in applicable}
+    unanswered = answering.content_fingerprint(answering.answer_content(None))
+    bases = {
+        q.id: answering.content_fingerprint(answering.answer_content(answers[q.id])) if q.id in answers else unanswered
+        for q in applicable
+    }
     theirs = {question_id: _theirs(answers[question_id]) for question_id in conflicts}
     answers.update({question_id: _Mine(answers[question_id], mine) for question_id, mine in conflicts.items()})
     values = given_values(answers)
@@ -237,6 +242,25 @@ def section(assessment_id: int, section_id: str):
         if answer.draft is not None and question_id in on_page and question_id not in problems:
             problems[question_id] = _("This answer was saved as a draft: please check it.")
     problems = {question_id: problem for question_id, problem in problems.items() if question_id in on_page}
+    lang = display_language()
+    # the form's questions, their static HTML kept per version and language (read-only pages show answers only)
+    blocks = (
+        question_blocks(
+            assessment.questionnaire_version.sha256,
+            applicable,
+            answers=answers,
+            problems=problems,
+            files=files,
+            shown=shown,
+            versions=versions,
+            bases=bases,
+            conflicts=theirs,
+            lang=lang,
+        )
+        if editable
+        else ""
+    )
+    rows = progress(assessment, questionnaire)
     return render_template(
         "respond/section.html",
         assessment=assessment,
@@ -247,15 +271,12 @@ def section(assessment_id: int, section_id: str):
         answers=answers,
         files=files,
         problems=problems,
-        conflicts=theirs,
-        versions=versions,
-        bases=bases,
         editable=editable,
-        conditions={q.id: json.dumps(q.show_if.as_data()) for q in applicable if q.show_if is not None},
+        blocks=blocks,
         known_values=json.dumps({key: value for key, value in values.items() if value is not None}),
-        next_section=_next_section(assessment, questionnaire, current.id),
-        where=_where(assessment, questionnaire, current.id),
-        lang=display_language(),
+        next_section=_following(rows, current.id),
+        where=_where(rows, current.id),
+        lang=lang,
     )
 
 
@@ -309,9 +330,9 @@ def section_state(row: dict) -> str:
     return "started" if row["answered"] else "empty"
 
 
-def _where(assessment: Assessment, questionnaire: Questionnaire, section_id: str) -> dict:
-    """Where the person is: the section's position, every section with its state, answers given overall."""
-    rows = progress(assessment, questionnaire)
+def _where(rows: list[dict], section_id: str) -> dict:
+    """Where the person is (`rows` of `progress`): the section's position, every section with its state, answers
+    given overall."""
     ids = [row["section"].id for row in rows]
     return {
         "position": ids.index(section_id) + 1 if section_id in ids else None,
@@ -323,7 +344,12 @@ def _where(assessment: Assessment, questionnaire: Questionnaire, section_id: str
 
 
 def _next_section(assessment: Assessment, questionnaire: Questionnaire, section_id: str) -> str | None:
-    ids = [row["section"].id for row in progress(assessment, questionnaire)]
+    return _following(progress(assessment, questionnaire), section_id)
+
+
+def _following(rows: list[dict], section_id: str) -> str | None:
+    """The section after this one among `rows` of `progress`."""
+    ids = [row["section"].id for row in rows]
     return ids[ids.index(section_id) + 1] if section_id in ids and ids.index(section_id) + 1 < len(ids) else None
 
 
