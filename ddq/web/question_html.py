@@ -30,6 +30,8 @@ _MARK = "\x00"
 #: definition never hold a `<` or `>` (escaped), and no textarea or pre holds static text.
 _BETWEEN_TAGS = re.compile(r"(?<=[>\x00])[ \t\r\n]*\n[ \t\r\n]*(?=[<\x00])")
 _EMPTY = Markup("")
+_CHECKED = Markup(" checked")
+_INVALID = Markup(' aria-invalid="true"')
 
 
 class _Answering:
@@ -38,6 +40,7 @@ class _Answering:
     __slots__ = (
         "answer",
         "base",
+        "chosen",
         "current",
         "files",
         "lang",
@@ -52,7 +55,9 @@ class _Answering:
     def __init__(self, question, answer, problem, files, shown, version, base, theirs, lang, texts) -> None:
         self.question = question
         self.answer = answer
-        self.current = None if answer is None else answer.draft if answer.draft is not None else answer.value
+        current = self.current = None if answer is None else answer.draft if answer.draft is not None else answer.value
+        #: What a choice is compared with: the values chosen (several) or the value as text (one), None for none.
+        self.chosen = None if current is None else tuple(current) if _is_sequence(current) else str(current)
         self.problem = problem
         self.files = files
         self.shown = shown
@@ -85,21 +90,19 @@ def _macros():
 
 
 def _checked(state: _Answering, value: Any) -> Markup:
-    current = state.current
-    if current is None:
+    chosen = state.chosen
+    if chosen is None:
         return _EMPTY
-    chosen = value in current if _is_sequence(current) else value == str(current)
-    return Markup(" checked") if chosen else _EMPTY
+    return _CHECKED if (value in chosen if type(chosen) is tuple else value == chosen) else _EMPTY
 
 
 def _unknown(state: _Answering, _arg: Any) -> Markup:
     current = state.current
-    chosen = current == "unknown" or (_is_sequence(current) and list(current) == ["unknown"])
-    return Markup(" checked") if chosen else _EMPTY
+    return _CHECKED if current == "unknown" or state.chosen == ("unknown",) else _EMPTY
 
 
 def _invalid(state: _Answering, _arg: Any) -> Markup:
-    return Markup(' aria-invalid="true"') if state.problem else _EMPTY
+    return _INVALID if state.problem else _EMPTY
 
 
 def _described(state: _Answering, _arg: Any) -> Markup:

@@ -271,6 +271,7 @@ def section(assessment_id: int, section_id: str):
         answers=answers,
         files=files,
         problems=problems,
+        own_problems=[question for question in applicable if question.id in problems and question.id in shown],
         editable=editable,
         blocks=blocks,
         known_values=json.dumps({key: value for key, value in values.items() if value is not None}),

@@ -223,6 +223,54 @@ def test_a_section_page_and_a_draft_save_take_few_statements(tmp_path, partners)
 SAVE_STATEMENTS = 8
 
 
+def test_a_section_page_reads_as_many_statements_for_every_answer_as_for_a_few(tmp_path):
+    """The biggest section of the capacity questionnaire, shown unanswered, then with a few answers, then with every
+    answer given and commented: at most 10 statements each time, and no more for every answer than for a few (its
+    static HTML is kept per version, its answers read together)."""
+    from ddq.store import operations as ops
+    from ddq.store.models import User
+
+    app = create_app(web_config(tmp_path / "section.sqlite3", tmp_path, WTF_CSRF_ENABLED=False))
+    with app.app_context():
+        db.create_all()
+        questionnaire = current_library().questionnaire("partner-capacity")
+        ops.create_organisation(db.session, "Institute", kind="host")
+        partner = ops.create_organisation(db.session, "Partner")
+        user = ops.create_user(db.session, "p@example.org", "P", "partner_respondent", partner)
+        user.password_hash = _HASH
+        partnership = ops.create_partnership(db.session, partner, "P", "project")
+        assessment = ops.create_assessment(
+            db.session, questionnaire, subject=partner, respondent=partner, partnership=partnership
+        )
+        ops.change_status(db.session, assessment, "sent")
+        db.session.commit()
+        section = max(questionnaire.sections, key=lambda section: len(section.questions))
+        url = f"/a/{assessment.id}/s/{section.id}"
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+    client = app.test_client()
+    assert client.post("/login", data={"email": "p@example.org", "password": PASSWORD}).status_code == 302
+    questions = [question for question in section.questions if not question.is_document]
+    assert len(questions) >= 10, section.id
+
+    def answer(some) -> None:
+        posted = {"present": [question.id for question in some], "save": "1"}
+        for question in some:
+            posted[f"q_{question.id}"] = str(question.choices[0].value) if question.choices else "12"
+            posted[f"comment_{question.id}"] = "Checked with the team."
+        assert client.post(url, data=posted).status_code in (200, 302)
+
+    client.get(url)  # the version's definition is read, and its questions' HTML made, once per process
+    counts = [_statements_of(app, client, lambda: client.get(url))]
+    answer(questions[:3])
+    counts.append(_statements_of(app, client, lambda: client.get(url)))
+    answer(questions)
+    counts.append(_statements_of(app, client, lambda: client.get(url)))
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("Checked with the team.</textarea>") == len(questions)
+    assert max(counts) <= 10, counts
+    assert counts[2] == counts[1], counts
+
+
 def _save_paths(app, assessment_id: int) -> dict[str, tuple[str, str, str | None]]:
     """For each kind of save, a section and question of the assessment that takes it, and a value to save."""
     from ddq.store.models import Answer, Assessment
