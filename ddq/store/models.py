@@ -208,8 +208,6 @@ class Assessment(db.Model):
     burden_comment: Mapped[str | None] = mapped_column(sa.Text)
     burden_response: Mapped[str | None] = mapped_column(sa.Text)
     burden_response_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    #: Raised by the database whenever something scoring reads of the assessment changes (ddq.store.revisions).
-    revision: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     partnership: Mapped[Partnership | None] = relationship(back_populates="assessments")
@@ -221,6 +219,18 @@ class Assessment(db.Model):
     action_items: Mapped[list[ActionItem]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="ActionItem.position"
     )
+
+
+class AssessmentRevision(db.Model):
+    """How many times something scoring reads of an assessment has changed: raised by the database's triggers
+    (ddq.store.revisions), never written by the application; no row is revision 0."""
+
+    __tablename__ = "assessment_revisions"
+
+    assessment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    revision: Mapped[int]
 
 
 class Answer(db.Model):

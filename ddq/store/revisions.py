@@ -1,9 +1,13 @@
 """An assessment's revision: a number the database raises whenever something scoring reads of it changes.
 
 Scoring reads an assessment's answers (value, N/A, evidence level) and the expiry of their documents. Triggers on
-`answers` and `evidence_files` raise `assessments.revision` in the same transaction as the change, whatever code
-(or hand-written SQL) makes it, so that figures worked out for one revision can be kept until it moves
-(`ddq.reporting.overview.PortfolioScores`).
+`answers` and `evidence_files` raise the assessment's row in `assessment_revisions` in the same transaction as the
+change, whatever code (or hand-written SQL) makes it, so that figures worked out for one revision can be kept until
+it moves (`ddq.reporting.overview.PortfolioScores`). An assessment without a row is at revision 0.
+
+The revisions live in a table of their own, raised at commit on PostgreSQL (deferred constraint triggers): a save
+then takes no lock on the assessment's row, and the revision's lock comes after every other lock of the
+transaction, so two colleagues saving the same section, or a save beside a submission, cannot deadlock over it.
 
 The triggers are created by migration 0012 and, for databases made with `create_all`, by `install` below. On
 SQLite a migration that rebuilds `answers` or `evidence_files` (Alembic's batch mode copies the table) drops their
@@ -19,7 +23,12 @@ ANSWER_COLUMNS = ("assessment_id", "value", "not_applicable", "evidence_level")
 #: The columns of a document that scoring reads (through the answer's effective evidence level).
 DOCUMENT_COLUMNS = ("answer_id", "expires_on")
 
-_RAISE = "UPDATE assessments SET revision = revision + 1 WHERE id IN ({ids});"
+#: Raise the revision of the assessments `{ids}` selects (a SELECT of assessment ids), when they still exist.
+_RAISE = (
+    "INSERT INTO assessment_revisions (assessment_id, revision) "
+    "SELECT id, 1 FROM assessments WHERE id IN ({ids}) "
+    "ON CONFLICT (assessment_id) DO UPDATE SET revision = assessment_revisions.revision + 1;"
+)
 _OF_ANSWERS = "SELECT assessment_id FROM answers WHERE id IN ({ids})"
 
 _SQLITE = [
@@ -48,25 +57,23 @@ _SQLITE = [
 ]
 
 _POSTGRESQL_FUNCTIONS = {
-    "ddq_answers_changed": """
+    "ddq_answers_changed": f"""
         BEGIN
           IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            UPDATE assessments SET revision = revision + 1 WHERE id = OLD.assessment_id;
+            {_RAISE.format(ids="OLD.assessment_id")}
           END IF;
           IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.assessment_id IS DISTINCT FROM OLD.assessment_id) THEN
-            UPDATE assessments SET revision = revision + 1 WHERE id = NEW.assessment_id;
+            {_RAISE.format(ids="NEW.assessment_id")}
           END IF;
           RETURN NULL;
         END""",
-    "ddq_documents_changed": """
+    "ddq_documents_changed": f"""
         BEGIN
           IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            UPDATE assessments SET revision = revision + 1
-             WHERE id = (SELECT assessment_id FROM answers WHERE id = OLD.answer_id);
+            {_RAISE.format(ids=_OF_ANSWERS.format(ids="OLD.answer_id"))}
           END IF;
           IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.answer_id IS DISTINCT FROM OLD.answer_id) THEN
-            UPDATE assessments SET revision = revision + 1
-             WHERE id = (SELECT assessment_id FROM answers WHERE id = NEW.answer_id);
+            {_RAISE.format(ids=_OF_ANSWERS.format(ids="NEW.answer_id"))}
           END IF;
           RETURN NULL;
         END""",
@@ -95,8 +102,8 @@ def install_statements(dialect: str) -> list[str]:
             for name, table, columns in _POSTGRESQL_TRIGGERS
             for statement in (
                 f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(columns)} ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+                f"CREATE CONSTRAINT TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(columns)} "
+                f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {name}()",
             )
         ]
         return functions + triggers

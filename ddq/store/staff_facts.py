@@ -21,7 +21,16 @@ from ..core.facts import (
 )
 from ..core.scoring import AnswerInput, Stage
 from . import report_facts
-from .models import Answer, Assessment, EvidenceFile, Organisation, Partnership, QuestionnaireVersion, SectionTime
+from .models import (
+    Answer,
+    Assessment,
+    AssessmentRevision,
+    EvidenceFile,
+    Organisation,
+    Partnership,
+    QuestionnaireVersion,
+    SectionTime,
+)
 from .operations import questionnaire_of
 from .queries import scope_of
 from .report_facts import assessment_facts, disclosure_facts, documents_of, host_name
@@ -102,7 +111,7 @@ _REQUEST_COLUMNS = (
     Assessment.tier,
     Assessment.status,
     Assessment.questionnaire_version_id,
-    Assessment.revision,
+    sa.func.coalesce(AssessmentRevision.revision, 0),
     Organisation.name,
     Organisation.country,
     Organisation.staff_size,
@@ -140,6 +149,7 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
         _latest_self_assessments_query(page.get("where", ()), columns)
         .outerjoin(Partnership, Assessment.partnership_id == Partnership.id)
         .outerjoin(expired, expired.c.assessment_id == Assessment.id)
+        .outerjoin(AssessmentRevision, AssessmentRevision.assessment_id == Assessment.id)
     )
     query = (
         query.order_by(*page.get("order_by", ()), Organisation.name, Assessment.id)

@@ -1,4 +1,4 @@
-"""An assessment's revision, raised by triggers whenever its answers or their documents change, so that scores
+"""Each assessment's revision, raised by triggers whenever its answers or their documents change, so that scores
 worked out for one revision can be kept until it moves (ddq.store.revisions).
 
 Revision ID: 0012
@@ -19,12 +19,21 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('assessments', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('revision', sa.Integer(), server_default=sa.text('0'), nullable=False))
+    op.create_table(
+        'assessment_revisions',
+        sa.Column('assessment_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('revision', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['assessment_id'],
+            ['assessments.id'],
+            name=op.f('fk_assessment_revisions_assessment_id_assessments'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('assessment_id', name=op.f('pk_assessment_revisions')),
+    )
     revisions.install(op.get_bind())
 
 
 def downgrade():
     revisions.remove(op.get_bind())
-    with op.batch_alter_table('assessments', schema=None) as batch_op:
-        batch_op.drop_column('revision')
+    op.drop_table('assessment_revisions')
