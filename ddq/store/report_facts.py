@@ -91,18 +91,8 @@ def assessment_facts(
             )
             for answer in assessment.answers
         },
-        facts=ReportFacts(
-            organisation=subject.name,
-            country=subject.country,
-            staff_size=subject.staff_size,
-            founded_year=subject.founded_year,
-            partnership=partnership.title if partnership else None,
-            partnership_type=partnership.type if partnership else None,
-            roles=tuple(partnership.roles) if partnership else (),
-            tier=assessment.tier,
-            status=assessment.status,
-            generated_on=made_on.isoformat(),
-            host=host if host is not None else host_name(session),
+        facts=report_facts_of(
+            subject, partnership, assessment, made_on, host if host is not None else host_name(session)
         ),
         partnered=partnership is not None,
         action_items=tuple(
@@ -111,6 +101,24 @@ def assessment_facts(
         ),
         active_seconds=int(seconds or 0),
         ratings=ratings.get(assessment.id, ()),
+    )
+
+
+def report_facts_of(organisation, partnership, request, made_on: dt.date, host: str) -> ReportFacts:
+    """Who a report is about: `organisation` has the name, country, staff size and founding year, `partnership`
+    (or None) the title, type and roles, `request` the tier and status (ORM rows or plain rows alike)."""
+    return ReportFacts(
+        organisation=organisation.name,
+        country=organisation.country,
+        staff_size=organisation.staff_size,
+        founded_year=organisation.founded_year,
+        partnership=partnership.title if partnership else None,
+        partnership_type=partnership.type if partnership else None,
+        roles=tuple(partnership.roles) if partnership else (),
+        tier=request.tier,
+        status=request.status,
+        generated_on=made_on.isoformat(),
+        host=host,
     )
 
 

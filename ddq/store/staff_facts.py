@@ -17,7 +17,6 @@ from ..core.evidence import effective_level
 from ..core.facts import (
     AssessmentFacts,
     PortfolioFacts,
-    ReportFacts,
 )
 from ..core.scoring import AnswerInput, Stage
 from . import report_facts
@@ -33,7 +32,7 @@ from .models import (
 )
 from .operations import questionnaire_of
 from .queries import scope_of
-from .report_facts import assessment_facts, disclosure_facts, documents_of, host_name
+from .report_facts import assessment_facts, disclosure_facts, documents_of, host_name, report_facts_of
 
 
 def _latest_self_assessments_query(where: tuple = (), columns: tuple = (Assessment,)) -> sa.Select:
@@ -199,19 +198,7 @@ def _request_facts(
         stage=Stage(request.staff_size, request.founded_year, made_on.year),
         answers={},
         views={},
-        facts=ReportFacts(
-            organisation=request.name,
-            country=request.country,
-            staff_size=request.staff_size,
-            founded_year=request.founded_year,
-            partnership=partnership.title if partnership else None,
-            partnership_type=partnership.type if partnership else None,
-            roles=tuple(partnership.roles) if partnership else (),
-            tier=request.tier,
-            status=request.status,
-            generated_on=made_on.isoformat(),
-            host=host,
-        ),
+        facts=report_facts_of(request, partnership, request, made_on, host),
         partnered=partnership is not None,
         active_seconds=int(request.seconds or 0),
         revision=request.revision,
