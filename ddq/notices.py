@@ -75,8 +75,10 @@ def section_assigned(assessment: Assessment, section_id: str, colleague: User, a
 
 
 def submitted(assessment: Assessment) -> int:
-    """Tell the institute a partner submitted (not for the institute's own disclosure)."""
-    if assessment.respondent.is_host:
+    """Tell the institute a partner submitted (not for the institute's own disclosure, and not for an anonymous
+    questionnaire: a message naming the partner, or even one sent at the moment they submit, would tell staff
+    who gave which answers; staff read those in aggregate on the feedback page)."""
+    if assessment.respondent.is_host or ops.questionnaire_of(assessment.questionnaire_version).anonymous:
         return 0
     written = 0
     for person in staff_for(assessment):

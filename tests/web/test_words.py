@@ -94,6 +94,28 @@ def test_submitting_the_feedback_questionnaire_keeps_no_second_proportionality_r
         assert (assessment.status, assessment.burden_rating) == ("submitted", None)
 
 
+def test_submitting_anonymous_feedback_sends_staff_no_message_about_who_submitted(browser, ids, data, web_app):
+    """Staff read partners' feedback in aggregate; a message naming the partner, or sent as they submit, would
+    say whose answers they are. A partner's own assessment still tells staff."""
+    from ddq.store.outbox import OutboxMessage as Outbox
+
+    def messages(kind):
+        with data() as session:
+            return session.scalars(sa.select(Outbox.text_body).where(Outbox.kind == kind)).all()
+
+    before = len(messages("submitted"))
+    reopen(data, ids["a_rating"])
+    partner = browser("partner_a")
+    answer_everything(partner, data, ids["a_rating"])
+    assert partner.post(f"/a/{ids['a_rating']}/submit").status_code == 302
+    assert len(messages("submitted")) == before, "no message for anonymous feedback"
+    from ddq import notices
+    from ddq.extensions import db
+
+    with web_app.test_request_context():  # the control: the same notice for a partner's own assessment is sent
+        assert notices.submitted(db.session.get(Assessment, ids["a_self"])) > 0
+
+
 # --- reports in a browser ----------------------------------------------------------------------------------
 
 
