@@ -46,15 +46,17 @@ class _Answering:
         "lang",
         "problem",
         "question",
+        "reviews",
         "shown",
         "texts",
         "theirs",
         "version",
     )
 
-    def __init__(self, question, answer, problem, files, shown, version, base, theirs, lang, texts) -> None:
+    def __init__(self, question, answer, problem, files, reviews, shown, version, base, theirs, lang, texts) -> None:
         self.question = question
         self.answer = answer
+        self.reviews = reviews
         current = self.current = None if answer is None else answer.draft if answer.draft is not None else answer.value
         #: What a choice is compared with: the values chosen (several) or the value as text (one), None for none.
         self.chosen = None if current is None else tuple(current) if _is_sequence(current) else str(current)
@@ -70,7 +72,7 @@ class _Answering:
     @property
     def blank(self) -> bool:
         """Nothing of the answer shows: the question as every unanswered page shows it."""
-        return self.answer is None and not self.problem and not self.files and self.theirs is None
+        return self.answer is None and not self.problem and not self.files and not self.reviews and self.theirs is None
 
 
 def _is_sequence(value: Any) -> bool:
@@ -176,10 +178,7 @@ def _conflict(state: _Answering, _arg: Any) -> Markup:
 
 
 def _reviews(state: _Answering, _arg: Any) -> Markup:
-    answer = state.answer
-    if answer is None or not answer.review_comments:
-        return _EMPTY
-    return _macros().question_reviews(answer, state.texts)
+    return _macros().question_reviews(state.reviews, state.texts) if state.reviews else _EMPTY
 
 
 _FILL = {
@@ -366,6 +365,7 @@ def question_blocks(
     answers: dict,
     problems: dict[str, str],
     files: dict[str, list],
+    reviews: dict[str, list],
     shown: set[str],
     versions: dict[str, int],
     bases: dict[str, str],
@@ -373,8 +373,8 @@ def question_blocks(
     lang: str,
 ) -> Markup:
     """The questions of a section form: each one's static HTML kept for the version and language, what this request
-    shows filled in (answers, problems and files by question id; `versions` and `bases` say which answer the page
-    shows, `conflicts` the newer answers someone else saved)."""
+    shows filled in (answers, problems, files and review comments by question id; `versions` and `bases` say which
+    answer the page shows, `conflicts` the newer answers someone else saved)."""
     version = _versions().get(sha256, lang)
     texts = version.texts
     out = []
@@ -385,6 +385,7 @@ def question_blocks(
             answers.get(qid),
             problems.get(qid),
             files.get(qid),
+            reviews.get(qid),
             qid in shown,
             versions[qid],
             bases[qid],

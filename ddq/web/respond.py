@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 
 from .. import notices
@@ -23,7 +24,15 @@ from ..store import answering
 from ..store import operations as ops
 from ..store.answer_review import open_requests
 from ..store.documents import remove_evidence_file
-from ..store.models import Answer, Assessment, EvidenceFile, QuestionnaireVersion, SectionAssignment, User
+from ..store.models import (
+    Answer,
+    Assessment,
+    EvidenceFile,
+    QuestionnaireVersion,
+    ReviewComment,
+    SectionAssignment,
+    User,
+)
 from ..store.passport import carried_from, filled_from_record
 from ..store.queries import (
     answers_by_question,
@@ -77,18 +86,41 @@ _SAVE_READS = (
 )
 #: What an autosave reads of its assessment: not its answers (the save reads those it posts, in one statement).
 _AUTOSAVE_READS = _SAVE_READS[:2]
-#: What a section page shows, loaded in a few statements rather than per answer.
-_SECTION_READS = (
-    *_SAVE_READS[:2],
-    selectinload(Assessment.answers).options(
-        selectinload(Answer.evidence_files),
-        selectinload(Answer.review_comments),
-        selectinload(Answer.reused_from).joinedload(Answer.assessment),
-    ),
-)
 
 
-def _section_assessment(assessment_id: int, reads: tuple = _SECTION_READS) -> Assessment:
+def _answer_details(
+    assessment: Assessment, question_ids: set[str]
+) -> tuple[dict[str, list[EvidenceFile]], dict[str, list[ReviewComment]]]:
+    """The files and the review comments of the assessment's answers to `question_ids`, by question id (one
+    statement each), with the answers they were carried over from set on them (a statement when any is).
+
+    Plain selects: the ORM's nested eager loads of the same rows cost three times as much."""
+    answers = {answer.id: answer for answer in assessment.answers if answer.question_id in question_ids}
+    files: dict[str, list[EvidenceFile]] = {}
+    reviews: dict[str, list[ReviewComment]] = {}
+    if answers:
+        for file in db.session.scalars(
+            sa.select(EvidenceFile).where(EvidenceFile.answer_id.in_(answers)).order_by(EvidenceFile.id)
+        ):
+            files.setdefault(answers[file.answer_id].question_id, []).append(file)
+        for comment in db.session.scalars(
+            sa.select(ReviewComment).where(ReviewComment.answer_id.in_(answers)).order_by(ReviewComment.id)
+        ):
+            reviews.setdefault(answers[comment.answer_id].question_id, []).append(comment)
+    carried = [answer for answer in answers.values() if answer.reused_from_id]
+    if carried:
+        sources = db.session.scalars(
+            sa.select(Answer)
+            .where(Answer.id.in_({answer.reused_from_id for answer in carried}))
+            .options(joinedload(Answer.assessment))
+        )
+        by_id = {source.id: source for source in sources}
+        for answer in carried:
+            set_committed_value(answer, "reused_from", by_id.get(answer.reused_from_id))
+    return files, reviews
+
+
+def _section_assessment(assessment_id: int, reads: tuple = _SAVE_READS) -> Assessment:
     """The assessment of a section page with what it reads, in a fixed number of statements; access is checked as
     `access.assessment_for` checks it."""
     kept = db.session.get(Assessment, assessment_id, options=reads)  # the session holds it weakly
@@ -190,7 +222,7 @@ def assessment(assessment_id: int):
 @bp.route("/a/<id:assessment_id>/s/<section_id>", methods=["GET", "POST"])
 @login_required
 def section(assessment_id: int, section_id: str):
-    assessment = _section_assessment(assessment_id, _SECTION_READS if request.method == "GET" else _SAVE_READS)
+    assessment = _section_assessment(assessment_id, _SAVE_READS)
     questionnaire = _questionnaire(assessment)
     current = next((s for s in questionnaire.sections if s.id == section_id), None)
     scope = scope_of(assessment)
@@ -236,8 +268,8 @@ def section(assessment_id: int, section_id: str):
     answers.update({question_id: _Mine(answers[question_id], mine) for question_id, mine in conflicts.items()})
     values = given_values(answers)
     shown = {question.id for question in visible_questions(current, questionnaire, scope, values)}
-    files = _files_by_question(assessment)
     on_page = {question.id for question in applicable}
+    files, reviews = _answer_details(assessment, on_page)
     for question_id, answer in answers.items():
         if answer.draft is not None and question_id in on_page and question_id not in problems:
             problems[question_id] = _("This answer was saved as a draft: please check it.")
@@ -251,6 +283,7 @@ def section(assessment_id: int, section_id: str):
             answers=answers,
             problems=problems,
             files=files,
+            reviews=reviews,
             shown=shown,
             versions=versions,
             bases=bases,
@@ -447,14 +480,6 @@ def _remove_files(assessment: Assessment, question_id: str) -> None:
     for evidence in [file for file in answer.evidence_files if str(file.id) in ticked]:
         stored_name = remove_evidence_file(db.session, evidence, current_user)
         after_commit(lambda name=stored_name: upload_path(name).unlink(missing_ok=True))
-
-
-def _files_by_question(assessment: Assessment) -> dict[str, list[EvidenceFile]]:
-    files: dict[str, list[EvidenceFile]] = {}
-    for answer in assessment.answers:
-        if answer.evidence_files:
-            files[answer.question_id] = answer.evidence_files
-    return files
 
 
 @bp.get("/a/<id:assessment_id>/review")

@@ -23,10 +23,8 @@ def _normal(html: str) -> str:
 
 def _answers(question) -> list[Answer | None]:
     """Answers of every kind a page shows: none, a choice or typed value, a draft kept as typed, N/A with a reason,
-    a comment, several choices, a review comment."""
+    a comment, several choices, not yet known."""
     first = question.choices[0].value if question.choices else HOSTILE
-    reviewed = Answer(question_id=question.id, value=first, comment=HOSTILE, version=4)
-    reviewed.review_comments.append(ReviewComment(action="comment", body=HOSTILE))
     return [
         None,
         Answer(question_id=question.id, value=first, version=1),
@@ -34,17 +32,27 @@ def _answers(question) -> list[Answer | None]:
         Answer(question_id=question.id, not_applicable=True, na_reason=HOSTILE, comment=HOSTILE, version=3),
         Answer(question_id=question.id, value=[first, "unknown"], version=5),
         Answer(question_id=question.id, value="unknown", version=6),
-        reviewed,
     ]
 
 
 def _states(question, texts, lang):
     files = [EvidenceFile(id=7, original_name=HOSTILE + ".pdf")]
+    reviews = [ReviewComment(action="request_changes", body=HOSTILE)]
     for answer in _answers(question):
         for problem in (None, HOSTILE):
             for shown in (True, False):
                 yield _Answering(
-                    question, answer, problem, files if problem else None, shown, 0, "base" + HOSTILE, None, lang, texts
+                    question,
+                    answer,
+                    problem,
+                    files if problem else None,
+                    reviews if answer is not None and not shown else None,
+                    shown,
+                    0,
+                    "base" + HOSTILE,
+                    None,
+                    lang,
+                    texts,
                 )
 
 
@@ -79,7 +87,7 @@ def test_a_text_holding_the_mark_is_rendered_whole_each_time(app):
         static = version.static(question)
         assert static.pieces is None
         answer = Answer(question_id=question.id, value="yes", version=1)
-        state = _Answering(question, answer, None, None, True, 1, "b", None, "en", version.texts)
+        state = _Answering(question, answer, None, None, None, True, 1, "b", None, "en", version.texts)
         html = static.fill(state)
         assert "Registered?\x00 &lt;b&gt;yes&lt;/b&gt;" in html
         assert re.search(r'value="yes"[^>]* checked', html)
