@@ -40,7 +40,8 @@ def valid_until(answer: Answer, question: Question) -> dt.datetime:
 def reusable_answers(
     session: Session, organisation_id: int, bank_ids: set[str], *, before: Assessment, at: dt.datetime | None = None
 ) -> dict[str, Answer]:
-    """The latest valid answer of the organisation to each bank item, from its other assessments."""
+    """The latest answer of the organisation to each bank item, from its other assessments, given before `at`
+    (now by default) and still valid then."""
     at = at or utcnow()
     rows = session.scalars(
         sa.select(Answer)
@@ -51,6 +52,7 @@ def reusable_answers(
             Answer.bank_id.in_(bank_ids),
             Answer.value.is_not(None),
             Answer.draft.is_(None),
+            Answer.answered_at < at,
         )
         .order_by(Answer.answered_at)
     ).all()
@@ -241,6 +243,4 @@ def repeat_asks(session: Session, assessment: Assessment) -> int:
     earlier = reusable_answers(
         session, assessment.respondent_id, {answer.bank_id for answer in asked}, before=assessment, at=created
     )
-    return sum(
-        1 for answer in asked if answer.bank_id in earlier and _aware(earlier[answer.bank_id].answered_at) < created
-    )
+    return sum(1 for answer in asked if answer.bank_id in earlier)

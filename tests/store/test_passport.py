@@ -92,6 +92,32 @@ def test_a_fact_asked_again_inside_its_validity_is_a_repeat_ask(demo):
     assert repeat_asks(db.session, cycles()[1]) == 0  # the pre-filled cycle asked nothing twice
 
 
+def test_a_repeat_ask_stays_one_when_a_later_request_is_answered(demo):
+    """What counts is the valid answer the partner had given when the request was made: a later request's answers,
+    given afterwards, do not hide it (the burden ledger counts the same)."""
+    from ddq.store.ledger_facts import repeat_asks_of
+
+    def request():
+        made = ops.create_assessment(
+            db.session,
+            current_library().questionnaire("partner-capacity"),
+            subject=funder(),
+            respondent=funder(),
+            partnership=funder().partnerships[0],
+        )
+        ops.change_status(db.session, made, "sent")
+        return made
+
+    third = request()
+    ops.save_answer(db.session, third, "governing_body", 3)  # asked afresh, not pre-filled
+    ops.save_answer(db.session, third, "staff_count", 31)
+    fourth = request()
+    ops.save_answer(db.session, fourth, "governing_body", 2)  # answered after the third request was made
+    db.session.commit()
+    assert repeat_asks(db.session, third) == 2
+    assert repeat_asks_of(db.session, [third.id])[third.id] == 2
+
+
 def test_confirming_a_carried_answer_is_recorded(demo):
     from ddq.store.passport import confirm
 
