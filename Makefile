@@ -86,16 +86,18 @@ serve: $(STAMP) $(MO) postgres redis
 
 # Load test (bench/load.py): the production stack of `make serve` on a generated institute (LOAD_PARTNERS), then
 # 200 respondents saving drafts and 10 staff browsing the portfolio and ledger; login rate limits are off for the run
-# (every simulated person signs in from this one address). Prints saves/s, p50/p95/p99 per page, errors, lost saves.
+# (every simulated person signs in from this one address). Prints saves/s, p50/p95/p99 per page at the client and
+# in the server's own log (instance/load-server.log), CPU seconds per save, errors and lost saves.
 LOAD_PARTNERS ?= 5000
 load: $(STAMP) $(MO) postgres redis
 	runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SERVE_DB)'" | grep -q 1 \
 	  || runuser -u postgres -- createdb -O ddq $(SERVE_DB)
 	export $(SERVE_ENV) DDQ_LOAD_PARTNERS=$(LOAD_PARTNERS); \
-	$(BIN)/ddq db upgrade && $(BIN)/python bench/load.py prepare && \
-	{ DDQ_RATE_LIMITS=0 setsid $(MAKE) --no-print-directory serve & server=$$!; trap 'kill -- -$$server' EXIT; \
+	$(BIN)/ddq db upgrade && $(BIN)/python bench/load.py prepare && mkdir -p instance && \
+	{ DDQ_RATE_LIMITS=0 setsid $(MAKE) --no-print-directory serve > instance/load-server.log 2>&1 & server=$$!; \
+	  trap 'kill -- -$$server' EXIT; \
 	  until curl -sf http://$(SERVE_BIND)/readyz > /dev/null; do sleep 1; done; \
-	  DDQ_LOAD_URL=http://$(SERVE_BIND) $(BIN)/python bench/load.py run; }
+	  DDQ_LOAD_URL=http://$(SERVE_BIND) DDQ_LOAD_SERVER_LOG=instance/load-server.log $(BIN)/python bench/load.py run; }
 
 # Mutation testing of the scoring and reciprocity rules against tests/core ([tool.mutmut] in pyproject.toml).
 # Slow, so not part of `make test`; one worker, the machine is shared. Lists the mutants that survived.
