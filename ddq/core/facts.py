@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
 from .consensus import Rating
-from .definitions import Questionnaire, Scope, canonical_json
+from .definitions import Domain, Questionnaire, Scope, Text, canonical_json
 from .scoring import AnswerInput, Stage
 
 
@@ -170,6 +170,8 @@ class CapacityFacts:
     disclosure: AssessmentFacts | None = None
     publication: Publication | None = None
     cycle: CycleFacts | None = None
+    #: The domains (order, titles, descriptions) as they were published; None: the library's own.
+    domains: tuple[Domain, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -181,10 +183,12 @@ class ReciprocalFacts:
     feedback: FeedbackFacts
     publication: Publication | None = None
     cycle: CycleFacts | None = None
+    #: The domains (order, titles, descriptions) as they were published; None: the library's own.
+    domains: tuple[Domain, ...] | None = None
 
     @property
     def capacity(self) -> CapacityFacts:
-        return CapacityFacts(self.assessment, self.disclosure, self.publication, self.cycle)
+        return CapacityFacts(self.assessment, self.disclosure, self.publication, self.cycle, self.domains)
 
 
 @dataclass(frozen=True)
@@ -240,7 +244,29 @@ def report_to_data(report: ReciprocalFacts) -> dict[str, Any]:
     }
     if report.cycle is not None:  # only with a previous cycle: earlier snapshots keep their fingerprint
         data["cycle"] = cycle_to_data(report.cycle)
+    if report.domains is not None:  # frozen since publishing froze them: earlier snapshots keep their fingerprint
+        data["domains"] = [domain_to_data(domain) for domain in report.domains]
     return data
+
+
+def domain_to_data(domain: Domain) -> dict[str, Any]:
+    return {
+        "id": domain.id,
+        "number": domain.number,
+        "title": dict(domain.title.translations),
+        "description": dict(domain.description.translations),
+        "role": domain.role,
+    }
+
+
+def domain_from_data(data: Mapping[str, Any]) -> Domain:
+    return Domain(
+        id=data["id"],
+        number=data["number"],
+        title=Text(tuple(data["title"].items())),
+        description=Text(tuple(data["description"].items())),
+        role=data["role"],
+    )
 
 
 def cycle_to_data(cycle: CycleFacts) -> dict[str, Any]:
@@ -279,6 +305,7 @@ def report_from_data(data: Mapping[str, Any], lookup: QuestionnaireLookup) -> Re
             questionnaire_key=key,
         ),
         cycle=cycle_from_data(data["cycle"], lookup) if data.get("cycle") is not None else None,
+        domains=tuple(domain_from_data(domain) for domain in data["domains"]) if "domains" in data else None,
     )
 
 

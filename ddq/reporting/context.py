@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -366,8 +367,17 @@ def parity_with(
     )
 
 
+def as_published(report: CapacityFacts | ReciprocalFacts, library: Library) -> Library:
+    """The library with the domains a published report froze (their order, titles and descriptions), so that a
+    later change to the definitions does not change what was published."""
+    if report.domains is None:
+        return library
+    return dataclasses.replace(library, domains={domain.id: domain for domain in report.domains})
+
+
 def capacity_report_context(report: CapacityFacts, library: Library, language: str) -> dict[str, Any]:
     """The capacity report of one assessment (a partner's, or the institute's own disclosure)."""
+    library = as_published(report, library)
     assessment = report.assessment
     questionnaire = assessment.questionnaire
     card, host_card, parity = sides(report, library)
@@ -420,6 +430,7 @@ def sides(
 
 def reciprocal_report_context(report: ReciprocalFacts, library: Library, language: str) -> dict[str, Any]:
     """Both sides on the same domains: the partner's profile, the institute's, partners' rating of the institute."""
+    library = as_published(report, library)
     card, host_card, parity = sides(report, library)
     facts = report.assessment.facts
     rows = reciprocity_rows(parity, library, language) if parity else []

@@ -39,6 +39,7 @@ def publish(session: Session, assessment: Assessment, actor: User, library: Libr
         assessment=with_profile(report.assessment, library),
         disclosure=with_profile(report.disclosure, library) if report.disclosure is not None else None,
         cycle=dataclasses.replace(cycle, previous=with_profile(cycle.previous, library)) if cycle else None,
+        domains=tuple(library.domains.values()),
     )
     data = report_to_data(report)
     latest = session.scalar(

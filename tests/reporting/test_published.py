@@ -110,16 +110,24 @@ def test_a_published_report_survives_profiles_the_clock_answers_and_the_disclosu
         if profile["id"] == "capacity_development":
             profile["weights"]["people"] = 4
     profiles_file.write_text(yaml.safe_dump(profiles), encoding="utf-8")
+    # 2. the domains: governance renamed in every language, and the order reversed
+    domains_file = site.definitions / "domains.yaml"
+    domains = yaml.safe_load(domains_file.read_text(encoding="utf-8"))
+    for domain in domains["domains"]:
+        if domain["id"] == "governance":
+            domain["title"] = {language: f"Renamed {language}" for language in domain["title"]}
+    domains["domains"].reverse()
+    domains_file.write_text(yaml.safe_dump(domains, allow_unicode=True), encoding="utf-8")
     site.restart()
-    # 2. the clock: six years on
+    # 3. the clock: six years on
     later = dt.date.today() + dt.timedelta(days=6 * 366)
     monkeypatch.setattr(report_facts, "today", lambda: later)
     with site.app.app_context():
-        # 3. the partner's answers: a maturity answer from 1 to 4 or the other way
+        # 4. the partner's answers: a maturity answer from 1 to 4 or the other way
         answers = db.session.scalars(sa.select(Answer).where(Answer.assessment_id == assessment_id)).all()
         answer = next(a for a in answers if a.question_id == "governing_body")
         answer.value = 1 if answer.value != 1 else 4
-        # 4. the disclosure: an answer withdrawn and a document taken away
+        # 5. the disclosure: an answer withdrawn and a document taken away
         disclosure = db.session.scalar(sa.select(Assessment).where(Assessment.direction == "host_disclosure"))
         host_answer = next(a for a in disclosure.answers if a.question_id == "governing_body")
         host_answer.value = None
@@ -134,6 +142,8 @@ def test_a_published_report_survives_profiles_the_clock_answers_and_the_disclosu
     assert live_after["overall"] != live_before["overall"]
     assert [d["weight"] for d in live_after["domains"]] != [d["weight"] for d in live_before["domains"]]
     assert live_after["parity"] < live_before["parity"] == 1.0
+    titles = [row["title"] for row in live_after["domains"]]
+    assert "Renamed en" in titles and titles != [row["title"] for row in live_before["domains"]]
     # ... and none in the published report
     after = downloads(site.browser(partner_user), assessment_id)
     assert after[0] == before[0]
