@@ -475,6 +475,63 @@ def outbox_command(as_json: bool, status: str | None, limit: int, retry: bool) -
         )
 
 
+@main.group("uploads")
+def uploads_group() -> None:
+    """The uploads folder (DDQ_UPLOADS), where evidence files are stored."""
+
+
+@uploads_group.command("orphans")
+@click.option("--delete", is_flag=True, help="delete the files listed")
+@click.option(
+    "--minutes", default=60, show_default=True, type=click.IntRange(min=0),
+    help="only files older than this: a younger one may belong to a request still running",
+)
+def uploads_orphans_command(delete: bool, minutes: int) -> None:
+    """List the files in the uploads folder that no evidence file names (left by requests that failed), and with
+    --delete delete them. Only names ddq gives its files are considered: anything else in the folder is left alone."""
+    import re
+    import stat
+    import time
+
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .store.models import EvidenceFile
+
+    folder = Path(current_app.config["DDQ_UPLOADS"])
+    if not folder.is_dir():
+        click.echo(f"no uploads folder at {folder}: nothing to do")
+        return
+    named = set(db.session.scalars(sa.select(EvidenceFile.stored_name)))
+    cutoff = time.time() - minutes * 60
+    ddq_name = re.compile(r"[0-9a-f]{32}(\.[a-z]{1,5})?")
+    orphans, total = [], 0
+    for path in sorted(folder.iterdir()):
+        if not ddq_name.fullmatch(path.name) or path.name in named:
+            continue
+        try:
+            found = path.lstat()
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        if stat.S_ISREG(found.st_mode) and found.st_mtime < cutoff:
+            orphans.append(path)
+            total += found.st_size
+            click.echo(f"{path.name}  {found.st_size} bytes")
+    files = f"{len(orphans)} file{'' if len(orphans) == 1 else 's'} ({total} bytes)"
+    if not delete:
+        click.echo(f"{files} that no evidence file names; --delete deletes them")
+        return
+    failed = []
+    for path in orphans:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            failed.append(f"{path.name}: {error.strerror}")
+    click.echo(f"deleted {files} that no evidence file named" if not failed else f"{len(failed)} not deleted")
+    if failed:
+        raise click.ClickException("could not delete " + "; ".join(failed))
+
+
 @main.command("tick")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="act as if today were this date")
 def tick_command(today) -> None:

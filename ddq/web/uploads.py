@@ -11,6 +11,8 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from .unit_of_work import file_written
+
 #: Allowed extensions and how their content must start.
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "pdf": (b"%PDF-",),
@@ -56,7 +58,10 @@ class StoredFile:
 
 
 def store_upload(upload: FileStorage) -> StoredFile:
-    """Check an uploaded file and write it to the uploads folder; raise UploadError naming the problem."""
+    """Check an uploaded file and write it to the uploads folder; raise UploadError naming the problem.
+
+    The file belongs to the request's unit of work: it is deleted again if the request is rolled back.
+    """
     name = upload.filename or ""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in SIGNATURES:
@@ -77,6 +82,7 @@ def store_upload(upload: FileStorage) -> StoredFile:
     stored_name = secrets.token_hex(16)
     folder = Path(current_app.config["DDQ_UPLOADS"])
     folder.mkdir(parents=True, exist_ok=True)
+    file_written(folder / stored_name)  # before writing: a write that fails half-way leaves no part behind
     (folder / stored_name).write_bytes(data)
     return StoredFile(safe[:255], stored_name, CONTENT_TYPES[extension], len(data), hashlib.sha256(data).hexdigest())
 
