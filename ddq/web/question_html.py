@@ -5,7 +5,11 @@ help, choices, who asks for it, the limits of its fields) is the same on every p
 `templates/respond/_question.html` reads every part that changes per request (values, ticks, errors, comments,
 files) through a `Parts` object: rendered once with `_Marks`, each such part becomes a numbered mark, and the
 result is kept as static pieces between marks; each request then fills the marks with `_Filled`, through the very
-same functions that a question rendered in full uses. Every value filled in is escaped (`markupsafe`).
+same functions that a question rendered in full uses. Every value filled in is escaped (`markupsafe`). A question
+nobody has answered yet reads the same on every page: it is kept filled in, too.
+
+A question is kept from its first showing on, so a process holds the questions its people look at (a few KB each),
+for at most `CACHE_SIZE` versions and languages.
 """
 
 from __future__ import annotations
