@@ -393,7 +393,7 @@ def burden_command(partner_name: str | None, as_csv: bool, days: int) -> None:
 
     from .core.ledger import ledger
     from .extensions import db
-    from .reporting.overview import ledger_frame
+    from .reporting.overview import currency_amounts, ledger_frame
     from .store.ledger_facts import ledger_requests
 
     requests = ledger_requests(db.session)
@@ -402,7 +402,8 @@ def burden_command(partner_name: str | None, as_csv: bool, days: int) -> None:
         requests = [r for r in requests if r.partner.casefold().startswith(wanted)]
         if not requests:
             raise click.ClickException(f"no requests for a partner called {partner_name!r}")
-    rows = list(ledger(requests, dt.date.today(), days).values())
+    currency = current_app.config["DDQ_CURRENCY"]
+    rows = list(ledger(requests, dt.date.today(), days, currency=currency).values())
     frame = ledger_frame(rows)
     if as_csv:
         from .reporting.export import to_csv
@@ -416,6 +417,16 @@ def burden_command(partner_name: str | None, as_csv: bool, days: int) -> None:
             f"over ({row.reused} confirmed); documents {row.documents_new} new, {row.documents_reused} reused; "
             f"repeat asks {row.repeat_asks}"
             + (f"; rated {row.mean_rating:.1f}/7" if row.mean_rating is not None else "")
+            + (
+                f"; {currency_amounts([(currency, row.funding_per_burden_hour)])} per burden hour"
+                if row.funding_per_burden_hour is not None
+                else ""
+            )
+            + (
+                f"; also {currency_amounts(row.other_funding)} (other currencies: not converted, not counted)"
+                if row.other_funding
+                else ""
+            )
         )
         for request in [r for r in requests if r.partner == row.partner]:
             click.echo(

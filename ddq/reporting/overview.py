@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
+from babel.numbers import format_currency
 
 from ..core.burden import estimate
 from ..core.definitions import Library, Question, Questionnaire, Scope
@@ -348,6 +349,11 @@ LEDGER_COLUMNS = (
     "days_to_decision",
     "funding_per_burden_hour",
     "funders",
+    # appended, so that the columns before keep their places: the currency of funding_per_burden_hour (the
+    # institute's), and the money transferred in other currencies, each on its own ("KES 10,000.00; EUR 500.00"),
+    # never converted and never counted in funding_per_burden_hour
+    "funding_currency",
+    "funding_in_other_currencies",
 )
 
 
@@ -373,7 +379,14 @@ def ledger_records(rows: Iterable[PartnerLedger]) -> Iterator[list[Any]]:
             _real(row.mean_days_to_decision),
             _real(row.funding_per_burden_hour),
             ", ".join(sorted(row.funders)),
+            row.currency or "",
+            currency_amounts(row.other_funding),
         ]
+
+
+def currency_amounts(money: Iterable[tuple[str, float]]) -> str:
+    """Amounts each in its own currency, by its code, as a file states them: "KES 10,000.00; JPY 500"."""
+    return "; ".join(format_currency(amount, code, format="¤¤ #,##0.00", locale="en") for code, amount in money)
 
 
 def ledger_frame(rows: Iterable[PartnerLedger]) -> pd.DataFrame:

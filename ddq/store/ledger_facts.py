@@ -1,6 +1,6 @@
 """Read the burden ledger's facts: every partner request as the ledger counts it (estimate, time spent, what was
-carried over, documents, repeat asks, decision time, funding), in a fixed number of set-based queries that return
-plain rows (no ORM object per request or answer), the database adding up what it can.
+carried over, documents, repeat asks, decision time, funding and its currency), in a fixed number of set-based
+queries that return plain rows (no ORM object per request or answer), the database adding up what it can.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def ledger_requests(
             # as text, decoded once per distinct list below (a JSON decoder per row costs more than the rest)
             sa.cast(Partnership.roles, sa.Text),
             Partnership.amount_transferred,
+            Partnership.currency,
             shares.c.requests,
         )
         .join(Organisation, Organisation.id == Assessment.subject_id)
@@ -96,6 +97,7 @@ def ledger_requests(
         kind,
         roles,
         amount,
+        currency,
         requests,
     ) in rows:
         questionnaire = questionnaires[version_id]
@@ -126,6 +128,7 @@ def ledger_requests(
                 days_to_decision=(accepted_at - sent_at).days if accepted_at and sent_at else None,
                 funding=float(amount or 0) / requests if requests else 0.0,
                 mandated_by=questionnaire.mandated_by,
+                currency=(currency.strip().upper() or None) if currency else None,
             )
         )
     return facts

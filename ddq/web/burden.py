@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -41,17 +41,21 @@ def overview():
         .offset(listing.offset)
     ).all()
     partner_ids = {name: partner_id for partner_id, name in page}
-    by_name = ledger(ledger_requests(db.session, partner_ids=list(partner_ids.values())), dt.date.today())
+    by_name = ledger(
+        ledger_requests(db.session, partner_ids=list(partner_ids.values())), dt.date.today(), currency=_currency()
+    )
     rows = [by_name[name] for _, name in page if name in by_name]
     pages = Pages(listing, total, "burden.overview", PARTNER_SORTS)
-    return render_template("staff/burden.html", rows=rows, partner_ids=partner_ids, pages=pages)
+    return render_template(
+        "staff/burden.html", rows=rows, partner_ids=partner_ids, pages=pages, currency=_currency()
+    )
 
 
 @bp.get("/burden.csv")
 @access.staff_required
 def overview_csv():
     """Every partner's row, written as it is sent."""
-    rows = ledger(ledger_requests(db.session), dt.date.today()).values()
+    rows = ledger(ledger_requests(db.session), dt.date.today(), currency=_currency()).values()
     return Response(
         csv_rows(LEDGER_COLUMNS, ledger_records(rows)),
         mimetype="text/csv",
@@ -64,6 +68,7 @@ def overview_csv():
 def partner(partner_id: int):
     organisation = access.organisation_for(partner_id)
     requests = ledger_requests(db.session, partner_id=organisation.id)
+    year = ledger(requests, dt.date.today(), currency=_currency()).get(organisation.name)
     assessments = {
         a.id: a for a in db.session.scalars(sa.select(Assessment).where(Assessment.respondent_id == organisation.id))
     }
@@ -71,9 +76,17 @@ def partner(partner_id: int):
         "staff/burden_partner.html",
         partner=organisation,
         requests=requests,
+        year=year,
+        currency=_currency(),
         assessments=assessments,
         parity=_reciprocity_ledger(organisation),
     )
+
+
+def _currency() -> str:
+    """The institute's currency (setting DDQ_CURRENCY): funding per burden hour is given in it, and funding with
+    no currency recorded counts as it."""
+    return current_app.config.get("DDQ_CURRENCY") or "USD"
 
 
 def _reciprocity_ledger(organisation) -> list[dict]:

@@ -1,7 +1,7 @@
 """The burden ledger's set-based facts are, field by field, what each request's own objects say (on SQLite and
 PostgreSQL): estimate and items in the request's scope less what was carried over, time spent, carried over and
 confirmed, documents new and carried over, repeat asks, rating, decision time, funding shared between the
-partnership's requests, and the funder that mandated the questionnaire."""
+partnership's requests in the partnership's currency, and the funder that mandated the questionnaire."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from ddq.store.queries import scope_of
 
 def _varied_institute(session) -> None:
     """A generated institute, then what the generator leaves uniform made to vary: a funder's questionnaire, a
-    request whose tier comes from its partnership, decisions taken, a partnership without money."""
+    request whose tier comes from its partnership, decisions taken, a partnership without money, partnerships in
+    other currencies or none recorded."""
     library = current_library()
     generate(session, library, 12, seed=7)
     session.flush()
@@ -42,6 +43,8 @@ def _varied_institute(session) -> None:
     for request in requests[2:6]:
         request.accepted_at = request.sent_at + dt.timedelta(days=12, hours=5)
     requests[6].partnership.amount_transferred = None
+    requests[7].partnership.currency = "kes"  # as a file may have recorded it: read as KES
+    requests[8].partnership.currency = None
     session.flush()
     session.expire_all()
 
@@ -82,6 +85,7 @@ def _expected(session, assessment: Assessment) -> RequestFacts:
         days_to_decision=decided if assessment.accepted_at and assessment.sent_at else None,
         funding=float(assessment.partnership.amount_transferred or 0) / shared_by,
         mandated_by=questionnaire.mandated_by,
+        currency=(assessment.partnership.currency or "").upper() or None,
     )
 
 
@@ -106,11 +110,13 @@ def test_every_field_of_every_request_is_what_its_objects_say(backend_app):
         "days_to_decision",
         "funding",
         "mandated_by",
+        "currency",
     ):
         values = {getattr(request, name) for request in expected}
         assert len(values) > 1, f"every request has the same {name}: {values}"
     assert len({request.items_asked for request in expected}) > 1, "one scope only"
     assert any(request.funding == 0 for request in expected)
+    assert {"KES", None} <= {request.currency for request in expected}
 
 
 def test_one_partner_and_a_page_of_partners_read_the_same_facts(backend_app):
