@@ -4,12 +4,17 @@ Sessions end when they should. The sign-in cookie carries the person's session v
 signing out or changing the password raises it, which ends every browser of that person, including a cookie
 copied before. An invitation link opens once, only for its invitee, and the session it opened ends when the link
 is replaced. Someone already signed in who opens another person's link is asked before being switched.
+
+Opening a link (GET or HEAD) changes nothing: it shows whom the link is for and what it opens, with a Continue
+button; only that button's POST, with its CSRF token, uses the link. Mail systems that fetch every link of a
+message before the person reads it (link scanners) therefore no longer use it up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -26,6 +31,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -35,11 +41,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from .. import mail
+from .. import jobs, mail
 from ..config import cookie_policy
+from ..core.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from ..extensions import db, limiter, login_manager
 from ..store import operations as ops
-from ..store.models import Invitation, User, utcnow
+from ..store.models import Assessment, Invitation, User, utcnow
+from .i18n import display_language
 
 bp = Blueprint("auth", __name__)
 
@@ -170,22 +178,21 @@ def logout():
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute")
 def invitation(token: str):
-    """Open a link: once, for its invitee; someone else signed in here is asked first (the POST confirms)."""
+    """Open a link: a GET only shows what it opens; the POST from that page uses it, once, for its invitee."""
     found = _invitation_of(token)
     if isinstance(found, Response):
         return found
     invitation, reset = found
     invitee = invitation.user
-    signed_in_as_other = current_user.is_authenticated and current_user.id != invitee.id
-    if current_user.is_authenticated and not signed_in_as_other:
+    if current_user.is_authenticated and current_user.id == invitee.id:
         # Already in as the invitee: nothing to open; the link counts as used all the same.
         _mark_used(invitation)
         return redirect(_destination(invitation, reset))
     if invitation.used_at is not None:
         return _link_used()
-    if signed_in_as_other and request.method != "POST":
-        return render_template("auth/switch.html", form=ConfirmForm(), current=current_user, invitee=invitee)
-    if request.method == "POST" and not ConfirmForm().validate_on_submit():
+    if request.method != "POST":
+        return _confirmation_page(invitation, reset)
+    if not ConfirmForm().validate_on_submit():
         return _invitation_refused(_("The confirmation could not be checked. Open the link again."), 400)
     if not _mark_used(invitation):
         return _link_used()  # another browser opened it a moment ago
@@ -194,6 +201,40 @@ def invitation(token: str):
     if reset:
         flash(_("Choose a new password; it ends every other session of yours."), "info")
     return redirect(_destination(invitation, reset))
+
+
+def _confirmation_page(invitation: Invitation, reset: bool) -> Response:
+    """The page a link shows before it is used: whom it is for and what it opens, and a button that uses it.
+
+    Someone else signed in here is asked whether to switch; anyone else reads the page in the invitee's language
+    (or the one they chose on the page). Nothing is written, and the page is not kept by any cache.
+    """
+    invitee = invitation.user
+    assessment = db.session.get(Assessment, invitation.assessment_id) if invitation.assessment_id else None
+    if current_user.is_authenticated:
+        language = display_language()
+        template = "auth/switch.html"
+    else:
+        chosen = session.get("lang")
+        language = chosen if chosen in LANGUAGES else invitee.language
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        template = "auth/continue.html"
+    with force_locale(language):
+        title = ops.questionnaire_of(assessment.questionnaire_version).title.get(language) if assessment else None
+        page = render_template(
+            template,
+            form=ConfirmForm(),
+            current=current_user,
+            invitee=invitee,
+            organisation=invitee.organisation.name,
+            assessment=assessment,
+            title=title,
+            reset=reset,
+            lang=language,
+        )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _invitation_of(token: str) -> tuple[Invitation, bool] | Response:
@@ -287,28 +328,67 @@ def set_password():
 @bp.route("/account/reset", methods=["GET", "POST"])
 @limiter.limit("5 per minute; 20 per hour", methods=["POST"])
 def reset_password():
-    """A forgotten password: a fresh single-use link by e-mail, which leads to the password page."""
+    """A forgotten password: a fresh single-use link by e-mail, which leads to the password page.
+
+    The request itself does the same work whatever the address: it neither looks the address up nor writes
+    anything. Once the response has left, `send_reset_link` does that as a job (on Redis, or in this process),
+    so neither the page nor the time it takes tells whether the address has an account.
+    """
     form = ResetForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is not None and user.active:
-            invitation = ops.create_invitation(db.session, user, None, days=RESET_LINK_HOURS / 24)
-            mail.queue(
-                dedupe_key=f"password_reset:{invitation.id}:{invitation.nonce[:12]}",
-                recipient=user.email,
-                kind="password_reset",
-                language=user.language,
-                template="reset",
-                subject=lambda: _("Your link to choose a new password"),
-                person=user,
-                link=invitation_url(invitation, reset=True),
-                hours=RESET_LINK_HOURS,
-            )
         # The same answer whether or not the address has an account.
         flash(
             _("If %(email)s has an account, a link to choose a new password is on its way.", email=email),
             "success",
         )
-        return redirect(url_for("auth.login"))
+        response = redirect(url_for("auth.login"))
+        response.call_on_close(_after_response(send_reset_link, email))
+        return response
     return render_template("auth/reset.html", form=form)
+
+
+def _after_response(function: Callable[..., object], *args: object) -> Callable[[], None]:
+    """`function(*args)` handed to the job queue once the response has been sent, in an application context of
+    its own (the request's is gone by then). A failure is logged: the person has their answer already."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                jobs.enqueue(function, *args)
+            except Exception:
+                app.logger.exception("%s failed after the response", function.__qualname__)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def send_reset_link(email: str) -> bool:
+    """Write and deliver a password-reset link to `email` if an active account has it (a job; commits).
+
+    Returns whether a link was sent; an unknown or inactive address gets nothing.
+    """
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None or not user.active:
+        return False
+    base = current_app.config["DDQ_BASE_URL"].rstrip("/")
+    with current_app.test_request_context("/", base_url=base):  # links built with url_for point to DDQ_BASE_URL
+        invitation = ops.create_invitation(db.session, user, None, days=RESET_LINK_HOURS / 24)
+        key = f"password_reset:{invitation.id}:{invitation.nonce[:12]}"
+        mail.queue(
+            dedupe_key=key,
+            recipient=user.email,
+            kind="password_reset",
+            language=user.language,
+            template="reset",
+            subject=lambda: _("Your link to choose a new password"),
+            person=user,
+            link=invitation_url(invitation, reset=True),
+            hours=RESET_LINK_HOURS,
+        )
+    db.session.commit()
+    mail.deliver_messages([key])
+    return True

@@ -83,8 +83,11 @@ def test_partner_and_staff_complete_the_loop(live_server, chromium):
     base = app.config["DDQ_BASE_URL"]
     partner = Visit(chromium, base)
 
-    # the partner opens its invitation and lands on its request: purpose, audience, estimate
+    # the partner opens its invitation: a page says whose link it is and what it opens, and changes nothing (mail
+    # scanners open links too); Continue uses the link and lands on the request: purpose, audience, estimate
     partner.open(link)
+    assert "/invite/" in partner.page.url and partner.page.is_visible("text=The link works once")
+    partner.click("form.narrow button[type=submit]")
     assert f"/a/{assessment_id}" in partner.page.url
     assert partner.page.is_visible("text=Why it is asked")
     partner.open("/my")

@@ -31,7 +31,7 @@ def test_a_respondent_invites_a_colleague_whose_link_works_once(browser, ids, da
     assert "Wanjiru Kamau" in body
     link = re.search(r"https?://[^/\s]+(/invite/\S+)", body).group(1)
     colleague = Browser(web_app)
-    landing = colleague.get(link)
+    landing = colleague.open_link(link)
     assert landing.status_code == 302 and landing.headers["Location"].endswith(f"/a/{ids['a_self']}")
     assert "Wanjiru Kamau" in partner.get("/colleagues").get_data(as_text=True)
     again = Browser(web_app).get(link)  # single use

@@ -78,7 +78,7 @@ def test_staff_create_a_partner_and_send_a_request_by_email(browser, smtp, data,
     assert re.search(r"Tempo estimado: cerca de \d+ minutos", body)  # the estimate, in the partner's language
     # the partner follows the link, lands on the request, and sees why it is asked
     partner = Browser(web_app)
-    landing = partner.get(link)
+    landing = partner.open_link(link)
     assert landing.status_code == 302 and "/a/" in landing.headers["Location"]
     page = partner.get(landing.headers["Location"]).get_data(as_text=True)
     assert "Porque se pergunta" in page  # the purpose, in the partner's language (Portuguese)

@@ -35,7 +35,7 @@ def signed_in(browser: Browser) -> bool:
 def test_a_link_opens_once(web_app, data, ids):
     link, invitation_id = make_link(web_app, data, assessment_id=ids["a_self"])
     first = Browser(web_app)
-    landing = first.get(link)
+    landing = first.open_link(link)
     assert landing.status_code == 302 and landing.headers["Location"] == f"/a/{ids['a_self']}"
     assert signed_in(first)
     again = Browser(web_app)
@@ -53,7 +53,7 @@ def test_setting_a_password_ends_the_links_not_yet_used(web_app, data, ids):
     opened, _ = make_link(web_app, data, assessment_id=ids["a_self"])
     unused, _ = make_link(web_app, data, assessment_id=ids["a_rating"])
     partner = Browser(web_app)
-    partner.get(opened)
+    partner.open_link(opened)
     partner.refresh_token("/account/password")
     # a session opened by a link sets the password without the old one: the link proved the e-mail address
     response = partner.post("/account/password", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -65,7 +65,7 @@ def test_setting_a_password_ends_the_links_not_yet_used(web_app, data, ids):
 def test_replacing_a_link_ends_the_session_it_opened(web_app, data, ids, browser):
     link, _ = make_link(web_app, data, assessment_id=ids["a_self"])
     by_link = Browser(web_app)
-    by_link.get(link)
+    by_link.open_link(link)
     by_password = browser("partner_a")
     assert signed_in(by_link) and signed_in(by_password)
     make_link(web_app, data, assessment_id=ids["a_self"])  # staff send the request again
@@ -133,11 +133,11 @@ def test_a_forgotten_password_is_replaced_through_a_single_use_link(web_app, smt
     anonymous.refresh_token("/account/reset")
     unknown = anonymous.post("/account/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
     assert "If nobody@example.org has an account" in unknown.get_data(as_text=True) and smtp.messages == []
-    anonymous.post("/account/reset", data={"email": PEOPLE["partner_a"].upper()})
+    anonymous.post("/account/reset", data={"email": PEOPLE["partner_a"].upper()}).close()  # sent once it has left
     assert len(smtp.messages) == 1 and smtp.messages[0]["To"] == PEOPLE["partner_a"]
     body = smtp.messages[0].get_payload(decode=True).decode()
     link = re.search(r"http://ddq\.test(/invite/\S+)", body).group(1)
-    landing = anonymous.get(link)
+    landing = anonymous.open_link(link)
     assert landing.status_code == 302 and landing.headers["Location"] == "/account/password"
     anonymous.refresh_token("/account/password")
     response = anonymous.post("/account/password", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
