@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
+from babel.numbers import get_currency_name, list_currencies
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
@@ -68,13 +69,27 @@ class PartnerForm(FlaskForm):
     contact_email = EmailField(_l("Contact e-mail"), validators=[InputRequired(), Email(check_deliverability=False)])
 
 
+def _currency_choices() -> list[tuple[str, str]]:
+    """Every ISO 4217 currency Babel knows, named in the reader's language, after a blank for "none recorded"."""
+    locale = get_locale()
+    named = ((code, f"{code} — {get_currency_name(code, locale=locale)}") for code in sorted(list_currencies()))
+    return [("", "—"), *named]
+
+
+class CurrencyField(SelectField):
+    """A currency chosen from the ISO 4217 list; a code typed in any case (kes) is read as the code (KES)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata([value.strip().upper() for value in valuelist])
+
+
 class PartnershipForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     type = SelectField(_l("Type of partnership"), choices=_labels(PARTNERSHIP_TYPES))
     roles = SelectMultipleField(_l("Partner roles"), choices=_labels(PARTNER_ROLES))
     funder = StringField(_l("Funder"), validators=[Optional(), Length(max=200)])
     amount = DecimalField(_l("Money transferred to the partner"), validators=[Optional(), NumberRange(min=0)])
-    currency = StringField(_l("Currency"), validators=[Optional(), Length(min=3, max=3)])
+    currency = CurrencyField(_l("Currency"), choices=_currency_choices)
     review_cycle_months = IntegerField(_l("Review every (months)"), default=24, validators=[NumberRange(min=1, max=60)])
 
 

@@ -86,6 +86,27 @@ def test_staff_create_a_partner_and_send_a_request_by_email(browser, smtp, data,
         assert session.scalar(sa.select(Invitation.used_at)) is not None
 
 
+def test_a_partnership_currency_is_an_iso_code_from_a_list_named_in_the_readers_language(browser, ids, data):
+    """Money is only ever added up within one currency: a currency that is not one (or a typo) would be a currency
+    of its own. The form offers ISO 4217 codes with their names; anything else is refused and nothing saved."""
+    from ddq.store.models import Partnership
+
+    staff = browser("staff")
+    url = f"/staff/partners/{ids['a_org']}/partnerships/new"
+    page = staff.get(url).get_data(as_text=True)
+    assert '<option value="KES">KES — Kenyan Shilling</option>' in page
+    with data() as session:
+        before = session.scalar(sa.select(sa.func.count()).select_from(Partnership))
+    fields = {"title": "Typo", "type": "project", "amount": "100", "review_cycle_months": "24"}
+    refused = staff.post(url, data={**fields, "currency": "XYZ"})
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    with data() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == before
+    assert staff.post(url, data={**fields, "title": "Shillings", "currency": " kes "}).status_code == 302
+    with data() as session:
+        assert session.scalar(sa.select(Partnership.currency).where(Partnership.title == "Shillings")) == "KES"
+
+
 def test_choosing_another_tier_needs_a_reason_and_over_budget_needs_a_justification(browser, ids, data, web_app):
     import dataclasses
 
