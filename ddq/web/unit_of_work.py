@@ -8,8 +8,10 @@ wait until the data is stored is queued with `after_commit`: it runs once the co
 the request is rolled back.
 
 Files follow the data. A file a request writes (an uploaded document) is recorded with `file_written` and deleted
-when the request is rolled back, so a failed request leaves no file that no row names; a file a request removes is
-deleted with `remove_after_commit`, once the removal is stored, and kept when it is not.
+when the request is rolled back, so a failed request leaves no file that no row names; so is the file of every
+evidence file row the request inserts (the copies a carried-over answer brings, say), as only that row could name
+it. A file a request removes is deleted with `remove_after_commit`, once the removal is stored, and kept when it is
+not.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_request_context
 
 from ..extensions import db
+from ..store.models import EvidenceFile
 
 
 def register(app: Flask) -> None:
@@ -36,6 +40,13 @@ def file_written(path: Path) -> None:
     """Record a file this request writes (call it before writing): it is deleted if the request is rolled back."""
     if has_request_context():
         g.setdefault("ddq_files_written", []).append(Path(path))
+
+
+@sa.event.listens_for(EvidenceFile, "after_insert")
+def _evidence_inserted(mapper, connection, evidence: EvidenceFile) -> None:
+    """A stored name is unique: a file named by a row this request inserts has no other row to belong to."""
+    if has_request_context():
+        file_written(Path(current_app.config["DDQ_UPLOADS"]) / evidence.stored_name)
 
 
 def remove_after_commit(path: Path) -> None:

@@ -12,7 +12,7 @@ from flask import request
 
 from ddq.cli import main
 from ddq.extensions import db
-from ddq.store.models import Answer, EvidenceFile
+from ddq.store.models import Answer, Assessment, EvidenceFile
 from ddq.web.unit_of_work import remove_after_commit
 from ddq.web.uploads import store_upload, upload_path
 
@@ -177,6 +177,43 @@ def test_a_file_is_removed_only_once_the_request_is_committed(view, kept, web_ap
     response = client.post("/remove", data={"name": path.name})
     assert response.status_code == (500 if kept else 200)
     assert path.exists() is kept
+
+
+def test_documents_copied_for_a_carried_over_answer_go_when_the_request_fails(browser, ids, data, web_app):
+    """A new disclosure carries the previous one's answers over with copies of their documents; when sending it
+    fails, the copies go with the rows that named them."""
+    folder = Path(web_app.config["DDQ_UPLOADS"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with data() as session:
+        previous = session.get(Assessment, ids["disclosure"])
+        answer = next(a for a in previous.answers if a.value is not None and a.bank_id)
+        session.add(
+            EvidenceFile(
+                organisation_id=previous.respondent_id, answer=answer, original_name="policy.pdf",
+                stored_name="d" * 32, content_type="application/pdf", size_bytes=14, sha256="0" * 64,
+            )
+        )
+        session.commit()
+    (folder / ("d" * 32)).write_bytes(b"%PDF-1.7 policy")
+    staff = browser("staff")
+    with data() as session:
+        session.execute(
+            sa.text(
+                "CREATE TRIGGER refused BEFORE UPDATE OF status ON assessments WHEN NEW.status = 'sent' "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        )
+        session.commit()
+    web_app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert staff.post("/staff/disclosure").status_code == 500
+    assert on_disk(web_app) == {"d" * 32}
+    with data() as session:
+        session.execute(sa.text("DROP TRIGGER refused"))
+        session.commit()
+    assert staff.post("/staff/disclosure").status_code == 302  # the same request, stored: the copy stays
+    with data() as session:
+        copies = set(session.scalars(sa.select(EvidenceFile.stored_name).where(EvidenceFile.sha256 == "0" * 64)))
+    assert len(copies) == 2 and on_disk(web_app) == copies
 
 
 # ddq uploads orphans
