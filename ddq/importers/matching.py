@@ -139,6 +139,10 @@ CLEAR_AT = 50.0
 CLEAR_LEAD = 12.0
 #: Two items scoring within LEAD of each other at the top leave the question unmatched: it is not clear which.
 LEAD = 2.0
+#: Items scoring below FLOOR cannot change a proposal, so `propose` scores in full only the items that may reach it.
+#: A proposal needs a best score of at least CLEAR_AT (MATCH_AT is higher); a runner-up below FLOOR is then more
+#: than CLEAR_LEAD (so more than LEAD) behind it, which passes both lead tests, as no runner-up at all does.
+FLOOR = CLEAR_AT - CLEAR_LEAD
 #: How the score mixes the share of the question's telling words found with the fuzzy comparison of whole texts.
 COVERAGE_SHARE = 0.7
 #: A word found only in an item's help or level descriptions, or spelled nearly alike (rapidfuzz ratio), counts less.
@@ -285,7 +289,8 @@ def words(text: str) -> str:
 
 
 def similarity(left: str, right: str) -> float:
-    """0-100: how far two texts (as `words`) say the same thing; shared words count more than word order."""
+    """0-100: how far two texts (as `words`) say the same thing; shared words count more than word order. Never
+    above 100, which `BankIndex.ranked` counts on to leave out items that cannot reach its floor."""
     if not left or not right:
         return 0.0
     return 0.6 * fuzz.token_set_ratio(left, right) + 0.4 * fuzz.token_sort_ratio(left, right)
@@ -416,62 +421,102 @@ class BankIndex:
         self.rarity = {word: math.log((size + 1) / (count + 0.5)) for word, count in counts.items()}
         #: A word no item has cannot tell items apart; it still says the question asks something more.
         self.unseen = UNSEEN_WEIGHT * math.log((size + 1) / 1.5)
-        self._unions: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], frozenset[str]]] = {}
-        self._nearby: dict[tuple[str, str, tuple[str, ...]], bool] = {}
-        self._carries: dict[tuple, Any] = {}
+        self._carries: dict[tuple, dict[str, Any]] = {}
+        #: Word -> the (item, language) pairs whose text, or only whose help and level descriptions, say it.
+        self._said: dict[str, set[tuple[str, str]]] = {}
+        self._detail: dict[str, set[tuple[str, str]]] = {}
+        for item_id, texts in self.main.items():
+            for language, said in texts.items():
+                for word in said:
+                    self._said.setdefault(word, set()).add((item_id, language))
+                for word in self.extra[item_id][language]:
+                    self._detail.setdefault(word, set()).add((item_id, language))
+        self._vocabulary = sorted(self._said)
+        self._near_words: dict[str, tuple[str, ...]] = {}
+        self._found: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
     def _languages(self, item_id: str, language: str | None) -> list[str]:
         """The item's languages to compare a question in `language` with: that one when the item has it."""
         own = list(self.texts[item_id])
         return [language] if language in own else own
 
-    def _words_of(self, item_id: str, languages: list[str]) -> tuple[frozenset[str], frozenset[str]]:
-        """An item's main and detail words in `languages`, worked out once."""
-        key = (item_id, tuple(languages))
-        if key not in self._unions:
-            main = frozenset().union(*(self.main[item_id][language] for language in languages))
-            extra = frozenset().union(*(self.extra[item_id][language] for language in languages)) - main
-            self._unions[key] = (main, extra)
-        return self._unions[key]
+    def _near_spellings(self, word: str) -> tuple[str, ...]:
+        """The words of the bank's texts spelled nearly as `word` (rapidfuzz ratio; remembered)."""
+        if word not in self._near_words:
+            near = process.extract(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING, limit=None)
+            self._near_words[word] = tuple(choice for choice, _, _ in near)
+        return self._near_words[word]
 
-    def _near(self, word: str, item_id: str, languages: list[str], main: frozenset[str]) -> bool:
-        """Whether the item has a near spelling of `word` (remembered: questions share most of their words)."""
-        key = (word, item_id, tuple(languages))
-        if key not in self._nearby:
-            near = process.extractOne(word, main, scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
-            self._nearby[key] = near is not None
-        return self._nearby[key]
+    def _items_saying(self, word: str, languages: tuple[str, ...]) -> tuple[frozenset, frozenset, frozenset]:
+        """The items whose texts in `languages` say `word`; the others whose help or level descriptions say it;
+        the others whose texts say a near spelling of it (remembered)."""
+        key = (word, languages)
+        if key not in self._found:
+            main = frozenset(item for item, language in self._said.get(word, ()) if language in languages)
+            extra = frozenset(item for item, language in self._detail.get(word, ()) if language in languages) - main
+            near = frozenset(
+                item
+                for spelling in self._near_spellings(word)
+                for item, language in self._said[spelling]
+                if language in languages
+            )
+            self._found[key] = (main, extra, near - main - extra)
+        return self._found[key]
 
-    def _coverage(self, asked: set[str], item_id: str, languages: list[str]) -> float:
-        main, extra = self._words_of(item_id, languages)
-        total = found = 0.0
+    def _coverages(self, asked: set[str], languages: dict[str, tuple[str, ...]]) -> dict[str, float]:
+        """0-100 for each item of `languages` (item -> the languages its text is compared in): the share of the
+        question's telling words (by rarity) its text says, fully, or through its help and level descriptions or a
+        near spelling, in part. Each item's share is added up word by word in the order of `asked`."""
+        groups: dict[tuple[str, ...], set[str]] = {}
+        for item_id, own in languages.items():
+            groups.setdefault(own, set()).add(item_id)
+        found = dict.fromkeys(languages, 0.0)
+        total = 0.0
         for word in asked:
             weight = self.rarity.get(word, self.unseen)
             total += weight
-            if word in main:
-                found += weight
-            elif word in extra:
-                found += DETAIL_WEIGHT * weight
-            elif main and self._near(word, item_id, languages, main):
-                found += NEAR_WEIGHT * weight
-        return 100 * found / total if total else 0.0
+            for own, item_ids in groups.items():
+                main, extra, near = self._items_saying(word, own)
+                for item_id in main & item_ids:
+                    found[item_id] += weight
+                for item_id in extra & item_ids:
+                    found[item_id] += DETAIL_WEIGHT * weight
+                for item_id in near & item_ids:
+                    found[item_id] += NEAR_WEIGHT * weight
+        return {item_id: 100 * share / total if total else 0.0 for item_id, share in found.items()}
+
+    def _coverage(self, asked: set[str], item_id: str, languages: list[str]) -> float:
+        """`_coverages` of one item."""
+        return self._coverages(asked, {item_id: tuple(languages)})[item_id]
 
     def score(self, text: str, item_id: str, domain: str | None, language: str | None = None) -> float:
         """0-100 (plus or minus the domain's say): how far `text`, in `language` if known, asks the item."""
         asked = words(text)
         languages = self._languages(item_id, language)
+        coverage = self._coverage(set(asked.split()), item_id, languages)
+        return self._score(asked, coverage, item_id, languages, domain)
+
+    def _score(self, asked: str, coverage: float, item_id: str, languages: list[str], domain: str | None) -> float:
         fuzzy = max((similarity(asked, self.texts[item_id][other]) for other in languages), default=0.0)
         detail = max((similarity(asked, self.details[item_id][other]) for other in languages), default=0.0)
-        coverage = self._coverage(set(asked.split()), item_id, languages)
         best = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * max(fuzzy, detail - DETAIL_PENALTY)
-        item_domain = self.items[item_id].domain
-        if domain is not None and item_domain is not None:
-            best += DOMAIN_AGREES if domain == item_domain else DOMAIN_DIFFERS
-        return best
+        return best + self._domain_say(item_id, domain)
 
-    def ranked(self, question: Mapping[str, Any], context: str = "") -> list[tuple[float, str]]:
+    def _domain_say(self, item_id: str, domain: str | None) -> float:
+        item_domain = self.items[item_id].domain
+        if domain is None or item_domain is None:
+            return 0.0
+        return DOMAIN_AGREES if domain == item_domain else DOMAIN_DIFFERS
+
+    def ranked(
+        self, question: Mapping[str, Any], context: str = "", floor: float | None = None
+    ) -> list[tuple[float, str]]:
         """Every bank item whose answer can answer `question` (the same type, or a rule between the two types),
-        with its score, best first."""
+        with its score, best first; with `floor`, only those scoring at least `floor`.
+
+        An item's score is at most its coverage's share plus the fuzzy comparison's whole share (100) and the
+        domain's say, and its coverage is cheap (the words of the bank are indexed): an item whose bound stays
+        below `floor` for every text of the question cannot reach it, and its texts are not compared in full."""
         texts = [text for text in (question.get("text") or {}).values() if isinstance(text, str) and text.strip()]
         if not texts or question.get("type") not in TYPES:
             return []
@@ -481,20 +526,31 @@ class BankIndex:
             for language, text in (question.get("text") or {}).items()
             if isinstance(text, str) and text.strip()
         }
-        ranked = []
-        for item_id in self.items:
-            if self._carry(question, item_id) is _CANNOT:
-                continue
-            best = max(self.score(text, item_id, domain, language) for language, text in texts.items())
-            ranked.append((best, item_id))
+        carries = self._carries_of(question)
+        candidates = [item_id for item_id in self.items if carries[item_id] is not _CANNOT]
+        best: dict[str, float] = {}
+        for language, text in texts.items():
+            asked = words(text)
+            languages = {item_id: tuple(self._languages(item_id, language)) for item_id in candidates}
+            coverages = self._coverages(set(asked.split()), languages)
+            for item_id in candidates:
+                coverage, say = coverages[item_id], self._domain_say(item_id, domain)
+                if floor is not None and COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * 100.0 + say < floor:
+                    continue  # below the floor in this language, whatever the fuzzy comparison says
+                score = self._score(asked, coverage, item_id, list(languages[item_id]), domain)
+                if item_id not in best or score > best[item_id]:
+                    best[item_id] = score
+        ranked = [(score, item_id) for item_id, score in best.items() if floor is None or score >= floor]
         return sorted(ranked, reverse=True)
 
     def propose(self, question: Mapping[str, Any], context: str = "") -> Proposal | None:
         """The bank item `question` (a definition dict: type, text, choices) asks, with how its answer carries
         over; `context` (e.g. its section's title) helps place it in a domain. Only items whose answer can answer
         it are compared; the best is taken when it scores high, or fairly high and well ahead of the next. When no
-        item asks it, the fact of the organisation's own record it asks (`profile`), if any; else None."""
-        ranked = self.ranked(question, context)
+        item asks it, the fact of the organisation's own record it asks (`profile`), if any; else None.
+
+        Only the items that can score FLOOR are ranked: the proposal is the one ranking every item would make."""
+        ranked = self.ranked(question, context, floor=FLOOR)
         fact = profile_fact(question) if question.get("type") in TYPES else None
         if not ranked:
             return Proposal(None, 100.0, profile=fact) if fact else None
@@ -502,19 +558,20 @@ class BankIndex:
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if score - runner_up < LEAD or (score < MATCH_AT and (score < CLEAR_AT or score - runner_up < CLEAR_LEAD)):
             return Proposal(None, 100.0, profile=fact) if fact else None
-        rule = self._carry(question, item_id)
-        return Proposal(item_id, round(score, 1), None if rule is _SAME else rule)  # type: ignore[arg-type]
+        rule = self._carries_of(question)[item_id]
+        return Proposal(item_id, round(score, 1), None if rule is _SAME else rule)
 
-    def _carry(self, question: Mapping[str, Any], item_id: str) -> Any:
-        """`_carry`, remembered by what it reads of the question: its type, wording and choices."""
+    def _carries_of(self, question: Mapping[str, Any]) -> dict[str, Any]:
+        """Item id -> `_carry` of each item for `question`, remembered by what it reads of the question: its type,
+        wording and choices."""
         texts = tuple(text for text in (question.get("text") or {}).values() if isinstance(text, str))
         choices = tuple(
             (str(choice.get("value")), str((choice.get("label") or {}).get("en", "")))
             for choice in question.get("choices") or ()
         )
-        key = (question.get("type"), negative(texts), facts_asked(texts), choices, item_id)
+        key = (question.get("type"), negative(texts), facts_asked(texts), choices)
         if key not in self._carries:
-            self._carries[key] = _carry(question, self.items[item_id])
+            self._carries[key] = {item_id: _carry(question, item) for item_id, item in self.items.items()}
         return self._carries[key]
 
 

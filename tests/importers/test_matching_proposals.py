@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 
 from ddq.core.definitions import Library, load_library
+from ddq.importers import matching
 from ddq.importers.intake import TemplateError, open_template
-from ddq.importers.matching import BankIndex, Proposal, normalise
+from ddq.importers.matching import BankIndex, Proposal, normalise, similarity
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = Path(__file__).parent / "data" / "matching_proposals.txt"
@@ -172,6 +173,28 @@ def test_every_proposal_is_the_one_the_full_comparison_made(shipped_library):
     differ = [(old, new) for old, new in zip(expected, made, strict=True) if old != new]
     assert not differ, f"{len(differ)} proposals differ, e.g. {differ[:5]}"
     assert sum(1 for old in expected if old.count("|") > 1) > 1200  # a good share is matched to something
+
+
+def test_the_floor_cannot_change_a_proposal():
+    """A best score below CLEAR_AT (and MATCH_AT) proposes nothing; a runner-up below FLOOR trails a best of
+    CLEAR_AT or more by more than CLEAR_LEAD and LEAD, as no runner-up does; no comparison scores above 100."""
+    assert matching.CLEAR_AT <= matching.MATCH_AT and matching.LEAD <= matching.CLEAR_LEAD
+    assert matching.FLOOR <= matching.CLEAR_AT - matching.CLEAR_LEAD
+    assert similarity("bank reconcil monthly", "bank reconcil monthly") == 100.0
+
+
+def test_ranking_above_the_floor_is_the_full_ranking_cut_at_the_floor(shipped_library):
+    """Items left out by the bound are exactly those the full comparison scores below the floor, with the same
+    scores for the others: the bank may change, this still holds."""
+    index = BankIndex(shipped_library)
+    found = cases(shipped_library)[::5]
+    cut = 0
+    for label, question, context in found:
+        full = index.ranked(question, context)
+        above = index.ranked(question, context, floor=matching.FLOOR)
+        assert above == [(score, item) for score, item in full if score >= matching.FLOOR], label
+        cut += len(full) - len(above)
+    assert cut > 10 * len(found)  # most items are left out
 
 
 if __name__ == "__main__":
