@@ -334,8 +334,10 @@ class _Version:
 class _Versions:
     """A bounded map of (sha256, language) to `_Version`, least recently used dropped first."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, template: Any = None) -> None:
         self.size = size
+        #: The template the HTML was rendered from.
+        self.template = template
         self.entries: OrderedDict[tuple[str, str], _Version] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -356,9 +358,11 @@ class _Versions:
 
 
 def _versions() -> _Versions:
+    """The app's kept versions; made anew when the templates were (reloaded on a change, in development)."""
+    template = current_app.jinja_env.get_template("respond/_question.html")
     versions = current_app.extensions.get("ddq.question_html")
-    if versions is None:
-        versions = current_app.extensions.setdefault("ddq.question_html", _Versions(CACHE_SIZE))
+    if versions is None or versions.template is not template:
+        versions = current_app.extensions["ddq.question_html"] = _Versions(CACHE_SIZE, template)
     return versions
 
 

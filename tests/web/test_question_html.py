@@ -131,3 +131,17 @@ def test_one_partners_answers_never_reach_another_partners_page(browser, ids, da
         re.sub(r'name="csrf_token" value="[^"]*"', "", before_b)
     )
     assert question_html.cached_versions(partner_a.client.application) >= 1
+
+
+def test_the_kept_html_follows_the_templates(browser, ids):
+    """Templates reloaded (as in development, after a change) make the kept HTML anew: a page never shows HTML
+    rendered from a template that is gone."""
+    partner = browser("partner_a")
+    url = f"/a/{ids['a_self']}/s/people"
+    app = partner.client.application
+    first = partner.get(url).get_data(as_text=True)
+    kept = app.extensions["ddq.question_html"]
+    assert question_html.cached_versions(app) == 1
+    app.jinja_env.cache.clear()  # what a reload does: the next look-up compiles the template again
+    assert partner.get(url).get_data(as_text=True) == first
+    assert app.extensions["ddq.question_html"] is not kept and question_html.cached_versions(app) == 1
