@@ -157,16 +157,10 @@ def _items(
     scopes: Mapping[str, Scope],
 ) -> _Items:
     # the (questionnaire, scope) pair of each assessment
-    pair_codes: dict[tuple[str, str], int] = {}
-    pair_of = np.fromiter(
-        (
-            pair_codes.setdefault(pair, len(pair_codes))
-            for pair in zip(assessments["questionnaire"].tolist(), assessments["scope"].tolist(), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(assessments),
-    )
-    pairs = list(pair_codes)
+    questionnaire_of, questionnaire_ids = pd.factorize(assessments["questionnaire"])
+    scope_of, scope_keys = pd.factorize(assessments["scope"])
+    pair_of, pair_keys = pd.factorize(questionnaire_of.astype(np.int64) * len(scope_keys) + scope_of)
+    pairs = [(questionnaire_ids[key // len(scope_keys)], scope_keys[key % len(scope_keys)]) for key in pair_keys]
     used = {questionnaire_id for questionnaire_id, _ in pairs}
     conditions = {
         (questionnaire_id, question.id): question.show_if
@@ -209,8 +203,8 @@ def _items(
     shown = _shown(
         conditions,
         catalogue,
-        assessment,
-        position,
+        item_start,
+        total,
         pairs,
         pair_of,
         (answer_assessment, answer_question, codes, not_applicable, representatives),
@@ -250,8 +244,8 @@ def _items(
 def _shown(
     conditions: Mapping[tuple[str, str], Any],
     catalogue: _Catalogue,
-    assessment: np.ndarray,
-    position: np.ndarray,
+    item_start: np.ndarray,
+    total: int,
     pairs: list[tuple[str, str]],
     pair_of: np.ndarray,
     coded_answers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Any]],
@@ -259,15 +253,15 @@ def _shown(
 ) -> np.ndarray:
     """Skip logic for every item: each condition is evaluated by the core once per combination of the values it
     reads (answers marked N/A are not given, as in `given_values`)."""
-    shown = np.ones(len(position), dtype=bool)
-    conditional_positions: dict[int, Any] = {}
+    shown = np.ones(total, dtype=bool)
+    conditional = []  # (pair, the question's place in the pair's block, its condition)
     for pair, (questionnaire_id, _) in enumerate(pairs):
         start, length = catalogue.starts[pair], catalogue.lengths[pair]
         for offset, question in enumerate(catalogue.questions[start : start + length]):
             condition = conditions.get((questionnaire_id, question.id))
             if condition is not None:
-                conditional_positions[int(start + offset)] = condition
-    if not conditional_positions:
+                conditional.append((pair, offset, condition))
+    if not conditional:
         return shown
     answer_assessment, answer_question, codes, not_applicable, representatives = coded_answers
     names = list(name_ids)
@@ -278,10 +272,12 @@ def _shown(
     read[read] = answer_question[read] < len(column_of)
     read[read] = column_of[answer_question[read]] >= 0
     given[answer_assessment[read], column_of[answer_question[read]]] = codes[read]
-    for at, condition in conditional_positions.items():
-        items = np.flatnonzero(position == at)
+    members = {pair: np.flatnonzero(pair_of == pair) for pair in {pair for pair, _, _ in conditional}}
+    for pair, offset, condition in conditional:
+        owners = members[pair]
+        items = item_start[owners] + offset
         read_names = sorted(condition.names())
-        combinations = given[assessment[items]][:, [names.index(name) for name in read_names]]
+        combinations = given[owners][:, [names.index(name) for name in read_names]]
         if combinations.shape[1] == 1:  # one question read, as most conditions: a plain unique is much faster
             distinct, inverse = np.unique(combinations[:, 0], return_inverse=True)
             distinct = distinct.reshape(-1, 1)
@@ -334,8 +330,13 @@ def _sum_by(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
 
 
 def _fsum_rows(values: np.ndarray) -> np.ndarray:
-    """`math.fsum` of each row: correctly rounded, as the core sums the overall figure and band."""
-    return np.array([math.fsum(row) for row in values.tolist()], dtype=float).reshape(len(values))
+    """`math.fsum` of each row: correctly rounded, as the core sums the overall figure and band. When every value is
+    a multiple of 2**-10 (whole weights, halves, quarters...) and the sums stay below 2**43, every partial sum is exact
+    and numpy's own sum is the very same number."""
+    scaled = values * 1024.0  # exact: a power of two
+    if np.all(np.floor(scaled) == scaled) and np.abs(scaled).sum() < 2.0**53:
+        return values.sum(axis=1)
+    return np.fromiter(map(math.fsum, values.tolist()), dtype=float, count=len(values))
 
 
 def _profile_weights(
