@@ -431,8 +431,12 @@ class BankIndex:
                     self._said.setdefault(word, set()).add((item_id, language))
                 for word in self.extra[item_id][language]:
                     self._detail.setdefault(word, set()).add((item_id, language))
-        self._vocabulary = sorted(self._said)
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(self._said):
+            self._by_length.setdefault(len(word), []).append(word)
         self._near_words: dict[str, tuple[str, ...]] = {}
+        self._in_language: dict[str | None, dict[tuple[str, ...], frozenset[str]]] = {}
+        self._context_domains: dict[str, str | None] = {}
         self._found: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
     def _languages(self, item_id: str, language: str | None) -> list[str]:
@@ -441,11 +445,29 @@ class BankIndex:
         return [language] if language in own else own
 
     def _near_spellings(self, word: str) -> tuple[str, ...]:
-        """The words of the bank's texts spelled nearly as `word` (rapidfuzz ratio; remembered)."""
+        """The words of the bank's texts spelled nearly as `word` (rapidfuzz ratio; remembered). Only words of a
+        length that can reach NEAR_SPELLING are compared: the ratio is at most 100 * (1 - d / (m + n)) for lengths m
+        and n that differ by d, so a word whose length differs by more than 16% of the two lengths' sum is < 85."""
         if word not in self._near_words:
-            near = process.extract(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING, limit=None)
+            size, most = len(word), 1.01 - NEAR_SPELLING / 100
+            choices = [
+                choice
+                for length, spelled in self._by_length.items()
+                if abs(length - size) <= most * (length + size)
+                for choice in spelled
+            ]
+            near = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING, limit=None)
             self._near_words[word] = tuple(choice for choice, _, _ in near)
         return self._near_words[word]
+
+    def _groups(self, language: str | None) -> dict[tuple[str, ...], frozenset[str]]:
+        """The items by the languages a question in `language` is compared with (see `_languages`), remembered."""
+        if language not in self._in_language:
+            groups: dict[tuple[str, ...], set[str]] = {}
+            for item_id in self.items:
+                groups.setdefault(tuple(self._languages(item_id, language)), set()).add(item_id)
+            self._in_language[language] = {own: frozenset(item_ids) for own, item_ids in groups.items()}
+        return self._in_language[language]
 
     def _items_saying(self, word: str, languages: tuple[str, ...]) -> tuple[frozenset, frozenset, frozenset]:
         """The items whose texts in `languages` say `word`; the others whose help or level descriptions say it;
@@ -463,14 +485,11 @@ class BankIndex:
             self._found[key] = (main, extra, near - main - extra)
         return self._found[key]
 
-    def _coverages(self, asked: set[str], languages: dict[str, tuple[str, ...]]) -> dict[str, float]:
-        """0-100 for each item of `languages` (item -> the languages its text is compared in): the share of the
+    def _coverages(self, asked: set[str], groups: Mapping[tuple[str, ...], frozenset[str]]) -> dict[str, float]:
+        """0-100 for each item of `groups` (the languages its text is compared in -> items): the share of the
         question's telling words (by rarity) its text says, fully, or through its help and level descriptions or a
         near spelling, in part. Each item's share is added up word by word in the order of `asked`."""
-        groups: dict[tuple[str, ...], set[str]] = {}
-        for item_id, own in languages.items():
-            groups.setdefault(own, set()).add(item_id)
-        found = dict.fromkeys(languages, 0.0)
+        found = {item_id: 0.0 for item_ids in groups.values() for item_id in item_ids}
         total = 0.0
         for word in asked:
             weight = self.rarity.get(word, self.unseen)
@@ -487,7 +506,7 @@ class BankIndex:
 
     def _coverage(self, asked: set[str], item_id: str, languages: list[str]) -> float:
         """`_coverages` of one item."""
-        return self._coverages(asked, {item_id: tuple(languages)})[item_id]
+        return self._coverages(asked, {tuple(languages): frozenset([item_id])})[item_id]
 
     def score(self, text: str, item_id: str, domain: str | None, language: str | None = None) -> float:
         """0-100 (plus or minus the domain's say): how far `text`, in `language` if known, asks the item."""
@@ -501,6 +520,12 @@ class BankIndex:
         detail = max((similarity(asked, self.details[item_id][other]) for other in languages), default=0.0)
         best = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * max(fuzzy, detail - DETAIL_PENALTY)
         return best + self._domain_say(item_id, domain)
+
+    def _context_domain(self, context: str) -> str | None:
+        """`domain_of` a context (a section's title, shared by its questions), remembered."""
+        if context not in self._context_domains:
+            self._context_domains[context] = domain_of(context, self.keywords)
+        return self._context_domains[context]
 
     def _domain_say(self, item_id: str, domain: str | None) -> float:
         item_domain = self.items[item_id].domain
@@ -520,24 +545,23 @@ class BankIndex:
         texts = [text for text in (question.get("text") or {}).values() if isinstance(text, str) and text.strip()]
         if not texts or question.get("type") not in TYPES:
             return []
-        domain = domain_of(" ".join(texts), self.keywords) or (domain_of(context, self.keywords) if context else None)
+        domain = domain_of(" ".join(texts), self.keywords) or (self._context_domain(context) if context else None)
         texts = {
             language: text
             for language, text in (question.get("text") or {}).items()
             if isinstance(text, str) and text.strip()
         }
         carries = self._carries_of(question)
-        candidates = [item_id for item_id in self.items if carries[item_id] is not _CANNOT]
+        candidates = [item_id for item_id, carry in carries.items() if carry is not _CANNOT]
         best: dict[str, float] = {}
         for language, text in texts.items():
             asked = words(text)
-            languages = {item_id: tuple(self._languages(item_id, language)) for item_id in candidates}
-            coverages = self._coverages(set(asked.split()), languages)
+            coverages = self._coverages(set(asked.split()), self._groups(language))
             for item_id in candidates:
                 coverage, say = coverages[item_id], self._domain_say(item_id, domain)
                 if floor is not None and COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * 100.0 + say < floor:
                     continue  # below the floor in this language, whatever the fuzzy comparison says
-                score = self._score(asked, coverage, item_id, list(languages[item_id]), domain)
+                score = self._score(asked, coverage, item_id, self._languages(item_id, language), domain)
                 if item_id not in best or score > best[item_id]:
                     best[item_id] = score
         ranked = [(score, item_id) for item_id, score in best.items() if floor is None or score >= floor]
