@@ -36,18 +36,22 @@ from .report_facts import assessment_facts, disclosure_facts, documents_of, host
 
 
 def _latest_self_assessments_query(where: tuple = (), columns: tuple = (Assessment,)) -> sa.Select:
-    rank = (
-        sa.func.row_number()
-        .over(partition_by=Assessment.subject_id, order_by=(Assessment.created_at.desc(), Assessment.id.desc()))
-        .label("rank")
+    """Each partner's latest self-assessment (by creation, then id): one no later one of the same partner exists.
+    Said as NOT EXISTS, a page of partners in name order reads only its own rows (a window over every assessment
+    would rank them all first)."""
+    later = sa.orm.aliased(Assessment)
+    newer = sa.or_(
+        later.created_at > Assessment.created_at,
+        sa.and_(later.created_at == Assessment.created_at, later.id > Assessment.id),
     )
-    ranked = sa.select(Assessment.id, rank).where(Assessment.direction == "partner_self").subquery()
+    has_later = sa.exists().where(
+        later.subject_id == Assessment.subject_id, later.direction == "partner_self", newer
+    )
     return (
         sa.select(*columns)
         .select_from(Assessment)
-        .join(ranked, sa.and_(ranked.c.id == Assessment.id, ranked.c.rank == 1))
         .join(Organisation, Assessment.subject_id == Organisation.id)
-        .where(*where)
+        .where(Assessment.direction == "partner_self", ~has_later, *where)
     )
 
 
@@ -135,21 +139,28 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
     host = host_name(session)
     made_on = report_facts.today()
     spent = sa.select(sa.func.sum(SectionTime.active_seconds)).where(SectionTime.assessment_id == Assessment.id)
-    expired = (  # the few expired documents first, then their answers' assessments (not every answer's documents)
-        sa.select(Answer.assessment_id, sa.func.count().label("documents"))
+    every = page.get("limit") is None  # every partner: no thousands of ids as parameters
+    expired_documents = (
+        sa.select(sa.func.count())
         .select_from(EvidenceFile)
         .join(Answer, EvidenceFile.answer_id == Answer.id)
         .where(EvidenceFile.expires_on < made_on)
-        .group_by(Answer.assessment_id)
-        .subquery()
     )
-    columns = (*_REQUEST_COLUMNS, spent.scalar_subquery(), sa.func.coalesce(expired.c.documents, 0))
+    if every:  # the few expired documents first, grouped by assessment (not every answer's documents probed)
+        expired = (
+            expired_documents.add_columns(Answer.assessment_id).group_by(Answer.assessment_id).subquery()
+        )
+        counted = sa.func.coalesce(expired.c[0], 0)
+    else:  # a page: its own answers' documents only
+        counted = expired_documents.where(Answer.assessment_id == Assessment.id).scalar_subquery()
+    columns = (*_REQUEST_COLUMNS, spent.scalar_subquery(), counted)
     query = (
         _latest_self_assessments_query(page.get("where", ()), columns)
         .outerjoin(Partnership, Assessment.partnership_id == Partnership.id)
-        .outerjoin(expired, expired.c.assessment_id == Assessment.id)
         .outerjoin(AssessmentRevision, AssessmentRevision.assessment_id == Assessment.id)
     )
+    if every:
+        query = query.outerjoin(expired, expired.c.assessment_id == Assessment.id)
     query = (
         query.order_by(*page.get("order_by", ()), Organisation.name, Assessment.id)
         .limit(page.get("limit"))
@@ -159,7 +170,6 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
         _Request(*row[:10], row[15], row[16], _Partnership(*row[11:15]) if row[10] is not None else None)
         for row in session.connection().execute(query)  # plain rows: no ORM work per row
     ]
-    every = page.get("limit") is None  # every partner: no thousands of ids as parameters
     versions = {
         version.id: version
         for version in session.scalars(

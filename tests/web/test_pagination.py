@@ -160,7 +160,8 @@ def test_streamed_exports_equal_the_whole_frame_exports(institute):
     assert ledger_response.is_streamed
     with app.app_context():
         frame = portfolio_frame(portfolio_context(portfolio_facts(db.session), current_library(), "en"))
-        ledger_table = ledger_frame(ledger(ledger_requests(db.session), dt.date.today()).values())
+        currency = app.config["DDQ_CURRENCY"]
+        ledger_table = ledger_frame(ledger(ledger_requests(db.session), dt.date.today(), currency=currency).values())
     assert len(frame) == PARTNERS
     assert csv_response.get_data() == to_csv(frame)
     assert ledger_response.get_data() == to_csv(ledger_table)
