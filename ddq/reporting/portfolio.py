@@ -56,7 +56,7 @@ def _frozen(value: Any) -> Any:
         return value
 
 
-def value_codes(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+def _value_codes(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     """A code for each value, and one value of each code: equal codes are values the core reads alike, because they
     are equal and of one type (floats by their bits), so that each code is scored and compared once."""
     codes = np.empty(len(values), dtype=np.int64)
@@ -183,7 +183,7 @@ def _items(
     # answers: their assessment, question, value code; then the item each one answers
     answer_assessment = pd.Index(assessments["assessment_id"]).get_indexer(answers["assessment_id"])
     answer_question = pd.Index(list(ids)).get_indexer(answers["question_id"])
-    codes, representatives = value_codes(answers["value"].to_numpy(dtype=object))
+    codes, representatives = _value_codes(answers["value"].to_numpy(dtype=object))
     not_applicable = answers["not_applicable"].fillna(False).to_numpy(dtype=bool)
     levels = answers["evidence_level"].fillna(0).to_numpy(dtype=np.int64)
     known = (answer_assessment >= 0) & (answer_question >= 0)
