@@ -565,6 +565,7 @@ def bench_import() -> None:
     from ddq.importers.formats import convert
     from ddq.importers.frame import import_template
     from ddq.importers.intake import DEFAULT_LIMITS, open_template
+    from ddq.importers.matching import BankIndex
 
     work = Path(tempfile.mkdtemp(prefix="ddq-bench-import-"))
     library = load_library(QUESTIONNAIRES)
@@ -608,6 +609,18 @@ def bench_import() -> None:
         "s",
         ("pyxform alone converting the same file", pyxform_alone),
         "<= 2x",
+    )
+    asked = [(question, part["title"]["en"]) for part in definition["sections"] for question in part["questions"]]
+
+    def match() -> list:
+        bank = BankIndex(library)
+        return [bank.propose(question, title) for question, title in asked]
+
+    report(
+        f"bank_matching_of_those_{questions}_questions",
+        median_seconds(match, repeat=3),
+        "s",
+        ("the whole import of the XLSForm", seconds),
     )
 
     big = work / "funder-20mb.xlsx"

@@ -6,12 +6,13 @@ common words, in languages the bank has and one it has not).
 tests/importers/data/matching_proposals.txt holds the proposals of the full comparison, written before candidates
 were cut: one line a question, `label|bank|score|rule|profile`. Should the bank, the domains' keywords, the labelled
 pairs or the samples change, the questions' fingerprint says so; write the file again with
-`python -m tests.importers.test_matching_proposals` from a matcher known to compare every item."""
+`python -m tests.importers.test_matching_proposals` (it compares every item in full)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import sys
 from pathlib import Path
@@ -153,6 +154,8 @@ def proposals(library: Library, found: list[tuple[str, dict[str, Any], str]]) ->
 
 
 def write(library: Library) -> None:
+    """Write the expected proposals from the full comparison: with no floor, every item is scored in full."""
+    matching.FLOOR = -math.inf
     found = cases(library)
     lines = [f"fingerprint {fingerprint(library, found)}", *proposals(library, found)]
     EXPECTED.write_text("\n".join(lines) + "\n", encoding="utf-8")
