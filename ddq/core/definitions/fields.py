@@ -62,10 +62,11 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def read_file(path: Path, problems: list[Problem]) -> LinedDict | None:
+def read_file(path: Path, problems: list[Problem], text: str | None = None) -> LinedDict | None:
+    """Parse a definition file (or `text`, read as that file's content)."""
     sink = ProblemSink(display_path(path), problems)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if text is None else text
     except FileNotFoundError:
         sink.add(0, "file not found")
         return None

@@ -7,6 +7,7 @@ per questionnaire. Every problem found is reported with its file, line and quest
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,49 +51,139 @@ def load_library(root: str | Path, extra_files: Iterable[str | Path] = ()) -> Li
 
 
 def check_library(
-    root: str | Path, extra_files: Iterable[str | Path] = (), warnings: list[Problem] | None = None
+    root: str | Path,
+    extra_files: Iterable[str | Path] = (),
+    warnings: list[Problem] | None = None,
+    *,
+    texts: Mapping[str | Path, str] | None = None,
 ) -> tuple[Library, list[Problem]]:
     """Read a definitions folder and return what could be built together with every problem found.
 
     Warnings (a text missing one of the languages) do not stop the library being used; they are appended to
-    `warnings` when a list is given.
+    `warnings` when a list is given. `texts` holds files as they are about to be written: each path (one of the
+    folder's files or of `extra_files`) is read as if it held that text.
+
+    The folder's own files are read whole each time, but what is built from them is kept by their content: a folder
+    whose files, texts and working folder are the same as at a previous call is not parsed and checked again.
     """
     root = Path(root)
-    found: list[Problem] = []
-    problems: list[Problem] = []
-    domains = _read_domains(root / "domains.yaml", problems, found)
-    tiers = _read_tiers(root / "tiers.yaml", problems, found)
-    context = Context(domains=domains, tiers=tiers, bank={})
-    for path in sorted((root / BANK_FOLDER).glob("*.yaml")):
-        _read_bank(path, context, problems, found)
-    files = [path for path in sorted(root.glob("*.yaml")) if path.name not in LIBRARY_FILES]
-    for extra in extra_files:
-        extra = Path(extra)
-        if extra.resolve() not in {path.resolve() for path in files}:
-            files.append(extra)
-    questionnaires: dict[str, Questionnaire] = {}
-    for path in files:
-        raw = read_file(path, problems)
-        if raw is None:
-            continue
-        questionnaire = build_questionnaire(raw, ProblemSink(display_path(path), problems, found), context)
-        if questionnaire is None:
-            continue
-        if questionnaire.id in questionnaires:
-            ProblemSink(display_path(path), problems).add(
-                raw.line,
-                f"questionnaire id {questionnaire.id!r} is already used by {questionnaires[questionnaire.id].source}",
-            )
-            continue
-        questionnaires[questionnaire.id] = questionnaire
+    given = {Path(path).resolve(): text for path, text in (texts or {}).items()}
+    base = _read_root(root, given)
+    problems, found = list(base.problems), list(base.warnings)
+    context = Context(domains=base.domains, tiers=base.tiers, bank=base.bank)
+    questionnaires = dict(base.questionnaires)
+    seen = set(base.files)
+    for extra in map(Path, extra_files):
+        if extra.resolve() not in seen:
+            seen.add(extra.resolve())
+            _add_questionnaire(extra, given.get(extra.resolve()), context, questionnaires, problems, found)
     _check_mirrors(questionnaires, problems)
-    profiles = (
-        _read_profiles(root / "profiles.yaml", context, problems, found) if (root / "profiles.yaml").exists() else ()
+    library = Library(
+        domains=dict(base.domains),
+        tiers=dict(base.tiers),
+        bank=dict(base.bank),
+        questionnaires=questionnaires,
+        profiles=base.profiles,
     )
-    library = Library(domains=domains, tiers=tiers, bank=context.bank, questionnaires=questionnaires, profiles=profiles)
     if warnings is not None:
         warnings.extend(sorted(set(found)))
     return library, sorted(set(problems))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Root:
+    """What a definitions folder's own files build, before questionnaires given beside them and the mirror check."""
+
+    domains: Mapping[str, Domain]
+    tiers: Mapping[str, Tier]
+    bank: dict[str, Question]
+    questionnaires: Mapping[str, Questionnaire]
+    profiles: tuple[Profile, ...]
+    files: frozenset[Path]  # the questionnaire files, resolved
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+#: Folders read before, by the working folder (problems name files relative to it), each file's resolved path and
+#: the sha256 of its text. Only folders whose every file could be read are kept; the oldest entry goes first.
+_ROOTS: dict[tuple, _Root] = {}
+_ROOTS_KEPT = 4
+
+
+def _read_root(root: Path, given: Mapping[Path, str]) -> _Root:
+    files = [path for path in sorted(root.glob("*.yaml")) if path.name not in LIBRARY_FILES]
+    bank_files = sorted((root / BANK_FOLDER).glob("*.yaml"))
+    profiles = root / "profiles.yaml"
+    paths = [root / "domains.yaml", root / "tiers.yaml", *bank_files, *files]
+    if profiles.exists() or profiles.resolve() in given:
+        paths.append(profiles)
+    content: dict[Path, str | None] = {}
+    for path in paths:
+        resolved = path.resolve()
+        try:
+            content[path] = given[resolved] if resolved in given else path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            content[path] = None  # read again below, which reports why it cannot be
+    key = None
+    if all(text is not None for text in content.values()):
+        key = (
+            str(Path.cwd()),
+            tuple((str(path.resolve()), hashlib.sha256(text.encode()).hexdigest()) for path, text in content.items()),
+        )
+        if key in _ROOTS:
+            return _ROOTS[key]
+    found: list[Problem] = []
+    problems: list[Problem] = []
+    domains = _read_domains(root / "domains.yaml", problems, found, content[root / "domains.yaml"])
+    tiers = _read_tiers(root / "tiers.yaml", problems, found, content[root / "tiers.yaml"])
+    context = Context(domains=domains, tiers=tiers, bank={})
+    for path in bank_files:
+        _read_bank(path, context, problems, found, content[path])
+    questionnaires: dict[str, Questionnaire] = {}
+    for path in files:
+        _add_questionnaire(path, content[path], context, questionnaires, problems, found)
+    read_profiles = (
+        _read_profiles(profiles, context, problems, found, content[profiles]) if profiles in content else ()
+    )
+    assert context.bank is not None
+    built = _Root(
+        domains,
+        tiers,
+        context.bank,
+        questionnaires,
+        read_profiles,
+        frozenset(path.resolve() for path in files),
+        tuple(problems),
+        tuple(found),
+    )
+    if key is not None:
+        while len(_ROOTS) >= _ROOTS_KEPT:
+            _ROOTS.pop(next(iter(_ROOTS)), None)
+        _ROOTS[key] = built
+    return built
+
+
+def _add_questionnaire(
+    path: Path,
+    text: str | None,
+    context: Context,
+    questionnaires: dict[str, Questionnaire],
+    problems: list[Problem],
+    found: list[Problem],
+) -> None:
+    raw = read_file(path, problems, text)
+    if raw is None:
+        return
+    questionnaire = build_questionnaire(raw, ProblemSink(display_path(path), problems, found), context)
+    if questionnaire is None:
+        return
+    if questionnaire.id in questionnaires:
+        ProblemSink(display_path(path), problems).add(
+            raw.line,
+            f"questionnaire id {questionnaire.id!r} is already used by {questionnaires[questionnaire.id].source}",
+        )
+        return
+    questionnaires[questionnaire.id] = questionnaire
 
 
 def questionnaire_from_data(data: Mapping[str, Any]) -> Questionnaire:
@@ -108,8 +199,10 @@ def questionnaire_from_data(data: Mapping[str, Any]) -> Questionnaire:
 # --- domains, tiers, bank -------------------------------------------------------------------------
 
 
-def _read_domains(path: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Domain]:
-    raw = read_file(path, problems)
+def _read_domains(
+    path: Path, problems: list[Problem], warnings: list[Problem], text: str | None = None
+) -> dict[str, Domain]:
+    raw = read_file(path, problems, text)
     sink = ProblemSink(display_path(path), problems, warnings)
     domains: dict[str, Domain] = {}
     if raw is None:
@@ -134,8 +227,10 @@ def _read_domains(path: Path, problems: list[Problem], warnings: list[Problem]) 
     return domains
 
 
-def _read_tiers(path: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Tier]:
-    raw = read_file(path, problems)
+def _read_tiers(
+    path: Path, problems: list[Problem], warnings: list[Problem], text: str | None = None
+) -> dict[str, Tier]:
+    raw = read_file(path, problems, text)
     sink = ProblemSink(display_path(path), problems, warnings)
     tiers: dict[str, Tier] = {}
     if raw is None:
@@ -162,9 +257,9 @@ def _read_tiers(path: Path, problems: list[Problem], warnings: list[Problem]) ->
 
 
 def _read_profiles(
-    path: Path, context: Context, problems: list[Problem], warnings: list[Problem]
+    path: Path, context: Context, problems: list[Problem], warnings: list[Problem], text: str | None = None
 ) -> tuple[Profile, ...]:
-    raw = read_file(path, problems)
+    raw = read_file(path, problems, text)
     if raw is None:
         return ()
     sink = ProblemSink(display_path(path), problems, warnings)
@@ -192,8 +287,10 @@ def _read_profiles(
     return tuple(profiles)
 
 
-def _read_bank(path: Path, context: Context, problems: list[Problem], warnings: list[Problem]) -> None:
-    raw = read_file(path, problems)
+def _read_bank(
+    path: Path, context: Context, problems: list[Problem], warnings: list[Problem], text: str | None = None
+) -> None:
+    raw = read_file(path, problems, text)
     if raw is None:
         return
     sink = ProblemSink(display_path(path), problems, warnings)
