@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import yaml
 from ..core.burden import estimate
 from ..core.definitions import Library, Scope, check_library
 from ..core.paths import UnsafeName, file_in, id_problem
+from ..core.yamlfile import collection_paused
 from .intake import ImportLimits, TemplateError, TemplateFile, TemplateProblem, open_template
 from .matching import BankIndex
 from .spreadsheet import normalise
@@ -283,16 +283,17 @@ def _yaml(definition: dict[str, Any]) -> str:
 
 
 def _checked(definition: dict[str, Any], library_root: Path):
-    """Check the new definition exactly as `ddq check` would, beside the library it will join."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = definition_file(Path(folder), definition["id"], definition["provenance"]["source"])
-        path.write_text(_yaml(definition), encoding="utf-8")
-        library, problems = check_library(library_root, [path])
-        if problems:
-            raise TemplateError(
-                [TemplateProblem(definition["id"], f"the converted definition is not valid: {p}") for p in problems]
-            )
-        return library.questionnaire(definition["id"])
+    """Check the new definition exactly as `ddq check` would, beside the library it will join: the text
+    `write_definition` writes is read as the file it will be (nothing is written here), its problems named by the
+    lines they will have; the library's own files are built again only when their content changed."""
+    path = definition_file(library_root, definition["id"], definition["provenance"]["source"])
+    with collection_paused():
+        library, problems = check_library(library_root, [path], texts={path: _text(definition)})
+    if problems:
+        raise TemplateError(
+            [TemplateProblem(definition["id"], f"the converted definition is not valid: {p}") for p in problems]
+        )
+    return library.questionnaire(definition["id"])
 
 
 def _validate(definition: dict[str, Any], library_root: Path, name: str) -> None:
@@ -316,16 +317,22 @@ def _comment(text: Any) -> str:
     return " ".join("".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(text)).split())
 
 
+def _text(definition: dict[str, Any]) -> str:
+    """The file of a definition: a header saying where it came from, then its YAML."""
+    funder = definition.get("mandated_by")
+    header = (
+        f"# Imported from {_comment(definition['provenance']['source'])} "
+        f"(sha256 {definition['provenance']['sha256'][:12]}…)"
+        + (f" for {_comment(funder)}.\n" if funder else ".\n")
+        + "# Check the suggested domains and matches before use; edit the file, not the funder's spreadsheet.\n"
+    )
+    with collection_paused():
+        return header + _yaml(definition)
+
+
 def write_definition(result: ImportResult, out: Path) -> Path:
     """Write the checked definition into `out` (and nowhere else); TemplateError when its id cannot be a file name."""
     path = definition_file(out, result.definition["id"], result.definition["provenance"]["source"])
     out.mkdir(parents=True, exist_ok=True)
-    funder = result.definition.get("mandated_by")
-    header = (
-        f"# Imported from {_comment(result.definition['provenance']['source'])} "
-        f"(sha256 {result.definition['provenance']['sha256'][:12]}…)"
-        + (f" for {_comment(funder)}.\n" if funder else ".\n")
-        + "# Check the suggested domains and matches before use; edit the file, not the funder's spreadsheet.\n"
-    )
-    path.write_text(header + _yaml(result.definition), encoding="utf-8")
+    path.write_text(_text(result.definition), encoding="utf-8")
     return out / path.name
