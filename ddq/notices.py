@@ -252,3 +252,35 @@ def review_due(review) -> int:
             link=link,
         )
     return written
+
+
+def send_password_reset(email: str) -> bool:
+    """Write and deliver a password-reset link to `email` if an active account has it: a job run once the reset
+    page has answered (ddq.web.auth.reset_password), so it commits its own work.
+
+    Returns whether a link was sent; an unknown or inactive address gets nothing.
+    """
+    from .mail import deliver_messages
+    from .web.auth import RESET_LINK_HOURS, invitation_url
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None or not user.active:
+        return False
+    base = current_app.config["DDQ_BASE_URL"].rstrip("/")
+    with current_app.test_request_context("/", base_url=base):  # links built with url_for point to DDQ_BASE_URL
+        invitation = ops.create_invitation(db.session, user, None, days=RESET_LINK_HOURS / 24)
+        key = f"password_reset:{invitation.id}:{invitation.nonce[:12]}"
+        queue(
+            dedupe_key=key,
+            recipient=user.email,
+            kind="password_reset",
+            language=user.language,
+            template="reset",
+            subject=lambda: _("Your link to choose a new password"),
+            person=user,
+            link=invitation_url(invitation, reset=True),
+            hours=RESET_LINK_HOURS,
+        )
+    db.session.commit()
+    deliver_messages([key])
+    return True

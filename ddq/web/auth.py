@@ -41,7 +41,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from .. import jobs, mail
+from .. import jobs, notices
 from ..config import cookie_policy
 from ..core.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from ..extensions import db, limiter, login_manager
@@ -331,8 +331,8 @@ def reset_password():
     """A forgotten password: a fresh single-use link by e-mail, which leads to the password page.
 
     The request itself does the same work whatever the address: it neither looks the address up nor writes
-    anything. Once the response has left, `send_reset_link` does that as a job (on Redis, or in this process),
-    so neither the page nor the time it takes tells whether the address has an account.
+    anything. Once the response has left, `notices.send_password_reset` does that as a job (on Redis, or in this
+    process), so neither the page nor the time it takes tells whether the address has an account.
     """
     form = ResetForm()
     if form.validate_on_submit():
@@ -343,7 +343,7 @@ def reset_password():
             "success",
         )
         response = redirect(url_for("auth.login"))
-        response.call_on_close(_after_response(send_reset_link, email))
+        response.call_on_close(_after_response(notices.send_password_reset, email))
         return response
     return render_template("auth/reset.html", form=form)
 
@@ -364,31 +364,3 @@ def _after_response(function: Callable[..., object], *args: object) -> Callable[
                 db.session.remove()
 
     return run
-
-
-def send_reset_link(email: str) -> bool:
-    """Write and deliver a password-reset link to `email` if an active account has it (a job; commits).
-
-    Returns whether a link was sent; an unknown or inactive address gets nothing.
-    """
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is None or not user.active:
-        return False
-    base = current_app.config["DDQ_BASE_URL"].rstrip("/")
-    with current_app.test_request_context("/", base_url=base):  # links built with url_for point to DDQ_BASE_URL
-        invitation = ops.create_invitation(db.session, user, None, days=RESET_LINK_HOURS / 24)
-        key = f"password_reset:{invitation.id}:{invitation.nonce[:12]}"
-        mail.queue(
-            dedupe_key=key,
-            recipient=user.email,
-            kind="password_reset",
-            language=user.language,
-            template="reset",
-            subject=lambda: _("Your link to choose a new password"),
-            person=user,
-            link=invitation_url(invitation, reset=True),
-            hours=RESET_LINK_HOURS,
-        )
-    db.session.commit()
-    mail.deliver_messages([key])
-    return True
