@@ -159,13 +159,19 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
         .outerjoin(Partnership, Assessment.partnership_id == Partnership.id)
         .outerjoin(AssessmentRevision, AssessmentRevision.assessment_id == Assessment.id)
     )
+    order = (*page.get("order_by", ()), Organisation.name, Assessment.id)
     if every:
         query = query.outerjoin(expired, expired.c.assessment_id == Assessment.id)
-    query = (
-        query.order_by(*page.get("order_by", ()), Organisation.name, Assessment.id)
-        .limit(page.get("limit"))
-        .offset(page.get("offset", 0))
-    )
+    else:  # the page's ids first: rows skipped by the offset are never joined nor counted
+        ids = (
+            _latest_self_assessments_query(page.get("where", ()), (Assessment.id,))
+            .order_by(*order)
+            .limit(page.get("limit"))
+            .offset(page.get("offset", 0))
+            .subquery()
+        )
+        query = query.join(ids, ids.c.id == Assessment.id)
+    query = query.order_by(*order)
     chosen = [
         _Request(*row[:10], row[15], row[16], _Partnership(*row[11:15]) if row[10] is not None else None)
         for row in session.connection().execute(query)  # plain rows: no ORM work per row
