@@ -132,6 +132,7 @@ class PortfolioScores:
         self._kept: OrderedDict[int, tuple[tuple, PortfolioFigures]] = OrderedDict()
         self._lock = threading.Lock()
         self._disclosure: tuple[AssessmentFacts | None, tuple | None] = (None, None)
+        self._scopes: tuple[Any, dict[tuple[str, Scope], _PerScope]] = (object(), {})
 
     def _key(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None) -> tuple | None:
         """The inputs the figures are worked out from (the scope carries the partnership's type and roles, which
@@ -190,6 +191,15 @@ class PortfolioScores:
                 self._kept.move_to_end(assessment_id)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
+
+    def per_scope(self, disclosure: AssessmentFacts | None) -> dict[tuple[str, Scope], _PerScope]:
+        """What is the same for every partner of one questionnaire version and scope (burden, gates, skip logic and
+        parity per pattern of shown questions), kept for the disclosure it was worked out with."""
+        key = self._disclosure_key(disclosure)
+        with self._lock:
+            if self._scopes[0] != key or sum(len(common.parity) for common in self._scopes[1].values()) > 10_000:
+                self._scopes = (key, {})
+            return self._scopes[1]
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -272,8 +282,10 @@ def portfolio_figures(
     worked out together (`_work_out`) and kept in `scores`, when given, for the next portfolio."""
     figures = dict(portfolio.known)
     todo = [assessment for assessment in portfolio.assessments if assessment.id not in figures]
+    if per_scope is None:
+        per_scope = scores.per_scope(portfolio.disclosure) if scores is not None else {}
     if todo:
-        worked = _work_out(todo, portfolio.disclosure, library, {} if per_scope is None else per_scope)
+        worked = _work_out(todo, portfolio.disclosure, library, per_scope)
         figures.update(worked)
         if scores is not None:
             scores.keep(worked, todo, portfolio.disclosure)
@@ -285,7 +297,7 @@ def portfolio_context(
 ) -> dict[str, Any]:
     """Every partner's latest self-assessment: tier, profile, confidence, burden, parity and flagged gates."""
     chosen = portfolio.assessments
-    per_scope: dict[tuple[str, Scope], _PerScope] = {}
+    per_scope = scores.per_scope(portfolio.disclosure) if scores is not None else {}
     figures = portfolio_figures(portfolio, library, scores, per_scope)
     rows = []
     for assessment in chosen:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Blueprint, current_app, redirect, request, session, url_for
-from flask_babel import format_currency, format_date, format_decimal, format_percent, gettext
+from flask_babel import format_currency, format_date, format_percent, get_locale, gettext
 from flask_login import current_user
 
 from ..core.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
@@ -50,7 +53,13 @@ def number(value, digits: int = 2) -> str:
     """A number with the reader's decimal sign: `{{ score|number }}` (2.50, 2,50); none is a dash."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
+    return _pattern("#,##0." + "0" * digits if digits else "#,##0").apply(value, get_locale())
+
+
+@lru_cache(maxsize=8)
+def _pattern(format: str) -> NumberPattern:
+    """A number format parsed once (Babel's `format_decimal` parses it on every call; a staff page has hundreds)."""
+    return parse_pattern(format)
 
 
 @bp.app_template_filter("score")
