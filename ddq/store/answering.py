@@ -159,10 +159,13 @@ def save_draft_answer(
 
 
 def _changes(answer: Answer, content: tuple, actor: User | None) -> dict[str, Any]:
+    return {"evidence_level": answer.evidence_level, "needs_review": answer.needs_review, **_given(content, actor)}
+
+
+def _given(content: tuple, actor: User | None) -> dict[str, Any]:
+    """The columns an answer's content and its author set."""
     value, draft, na, reason, note = content
     return {
-        "evidence_level": answer.evidence_level,
-        "needs_review": answer.needs_review,
         "value": value,
         "draft": draft,
         "not_applicable": na,
@@ -346,17 +349,7 @@ def save_answers(session: Session, assessment: Assessment, posts: list[Posted], 
 
 
 def _changes_new(content: tuple, actor: User | None) -> dict[str, Any]:
-    value, draft, na, reason, note = content
-    return {
-        "value": value,
-        "draft": draft,
-        "not_applicable": na,
-        "na_reason": reason,
-        "comment": note,
-        "answered_by_id": actor.id if actor else None,
-        "answered_at": utcnow(),
-        "active_seconds": 0,
-    }
+    return {**_given(content, actor), "active_seconds": 0}
 
 
 def _locked_row(session: Session, assessment: Assessment, question: Question, content: tuple) -> _Row | None:

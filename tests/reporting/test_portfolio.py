@@ -17,6 +17,22 @@ SCOPES = {
 }
 
 
+#: Every field of a domain's score, compared one by one.
+DOMAIN_FIELDS = (
+    "score",
+    "weight_sum",
+    "points",
+    "scored_items",
+    "key_items",
+    "band",
+    "capped",
+    "confidence",
+    "completeness",
+    "standing",
+    "lowest_key_score",
+)
+
+
 def random_answers(questionnaire, scope, rng):
     answers = {}
     for _, question in questionnaire.applicable(scope):
@@ -87,19 +103,7 @@ def test_portfolio_gives_exactly_the_per_assessment_numbers(portfolio_inputs):
         assert len([key for key in by_key if key[0] == entry["assessment_id"]]) == len(card.domains)
         for domain in card.domains:
             row = by_key[(entry["assessment_id"], domain.domain)]
-            for field in (
-                "score",
-                "weight_sum",
-                "points",
-                "scored_items",
-                "key_items",
-                "band",
-                "capped",
-                "confidence",
-                "completeness",
-                "standing",
-                "lowest_key_score",
-            ):
+            for field in DOMAIN_FIELDS:
                 assert same(getattr(domain, field), getattr(row, field)), (entry["assessment_id"], domain.domain, field)
             checked += 1
         summary = overall_by_id[entry["assessment_id"]]

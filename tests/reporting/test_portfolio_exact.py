@@ -16,25 +16,13 @@ from ddq.core.conditions import parse
 from ddq.core.definitions import Scope
 from ddq.core.scoring import AnswerInput, Stage, score_assessment
 from ddq.reporting.portfolio import frames_from_inputs, score_items, score_portfolio
+from tests.reporting.test_portfolio import DOMAIN_FIELDS
 
 SCOPES = {
     "light-comm": Scope("light", "thematic", frozenset({"communication"})),
     "enhanced-all": Scope("enhanced", "funding", frozenset({"research", "communication", "policy_influence"})),
     "any": Scope(),
 }
-DOMAIN_FIELDS = (
-    "score",
-    "weight_sum",
-    "points",
-    "scored_items",
-    "key_items",
-    "band",
-    "capped",
-    "confidence",
-    "completeness",
-    "standing",
-    "lowest_key_score",
-)
 ABSENT = object()
 NAN = float("nan")
 
