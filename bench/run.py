@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ddq.core.definitions import load_library, questionnaire_from_data, questionnaire_to_data  # noqa: E402
+from ddq.core.definitions.reader import forget_read_folders  # noqa: E402
 
 QUESTIONNAIRES = ROOT / "questionnaires"
 #: Every figure of this process, for the summary; and, when set, a file each figure is appended to as a JSON line
@@ -188,10 +189,16 @@ def main() -> None:
         f"# {len(yaml_files())} definition files, {len(library.questionnaires)} questionnaires, {questions} questions"
     )
 
-    load = median_seconds(lambda: load_library(QUESTIONNAIRES)) * 1000
+    def first_reading():
+        forget_read_folders()  # a folder read before is rebuilt only when a file's content changed
+        return load_library(QUESTIONNAIRES)
+
+    load = median_seconds(first_reading) * 1000
     parse = median_seconds(parse_only) * 1000
     report("load_and_validate_questionnaires", load, "ms", ("YAML parsing alone", parse), "<= 5x parsing")
-    report("load_and_validate_peak_memory", peak_mib(lambda: load_library(QUESTIONNAIRES)), "MiB")
+    report("load_and_validate_peak_memory", peak_mib(first_reading), "MiB")
+    again = median_seconds(lambda: load_library(QUESTIONNAIRES)) * 1000
+    report("load_again_folder_unchanged", again, "ms", ("the first reading", load))
 
     capacity = library.questionnaire("partner-capacity")
     snapshot = json.dumps(questionnaire_to_data(capacity))
