@@ -7,10 +7,12 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
-from babel.numbers import format_currency
+from babel.numbers import get_currency_precision
 
 from ..core.burden import estimate
 from ..core.definitions import Library, Question, Questionnaire, Scope
@@ -397,8 +399,20 @@ def ledger_records(rows: Iterable[PartnerLedger]) -> Iterator[list[Any]]:
 
 
 def currency_amounts(money: Iterable[tuple[str, float]]) -> str:
-    """Amounts each in its own currency, by its code, as a file states them: "KES 10,000.00; JPY 500"."""
-    return "; ".join(format_currency(amount, code, format="¤¤ #,##0.00", locale="en") for code, amount in money)
+    """Amounts each in its own currency, by its code, as a file states them: "KES 10,000.00; JPY 500" (what Babel's
+    `format_currency(amount, code, format="¤¤ #,##0.00", locale="en")` writes, at a fraction of its cost: an export
+    writes one per partner)."""
+    return "; ".join(f"{code} {_quantized(amount, code):,}" for code, amount in money)
+
+
+def _quantized(amount: float, code: str) -> Decimal:
+    """The amount to its currency's digits, rounded half to even from its decimal writing, as Babel rounds it."""
+    return Decimal(str(amount)).quantize(_currency_step(code), rounding=ROUND_HALF_EVEN)
+
+
+@lru_cache(maxsize=512)
+def _currency_step(code: str) -> Decimal:
+    return Decimal(1).scaleb(-get_currency_precision(code))
 
 
 def ledger_frame(rows: Iterable[PartnerLedger]) -> pd.DataFrame:
