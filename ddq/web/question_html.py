@@ -33,6 +33,9 @@ _MARK = "\x00"
 #: Indentation between tags (and marks) of the templates: a line break shows the same and weighs less. Texts of the
 #: definition never hold a `<` or `>` (escaped), and no textarea or pre holds static text.
 _BETWEEN_TAGS = re.compile(r"(?<=[>\x00])[ \t\r\n]*\n[ \t\r\n]*(?=[<\x00])")
+#: Parts on lines of their own (a conflict, an error, review comments: blocks, often empty) keep the line break
+#: before them only, so that an empty part leaves no blank line.
+_OWN_LINE = re.compile(r"(?<=\n)((?:\x00[0-9]+\x00)+)\n")
 _EMPTY = Markup("")
 _CHECKED = Markup(" checked")
 _INVALID = Markup(' aria-invalid="true"')
@@ -127,7 +130,7 @@ def _has_error(state: _Answering, _arg: Any) -> Markup:
 
 
 def _hidden(state: _Answering, _arg: Any) -> Markup:
-    return _EMPTY if state.shown else Markup("hidden")
+    return _EMPTY if state.shown else Markup(" hidden")
 
 
 def _error(state: _Answering, _arg: Any) -> Markup:
@@ -319,7 +322,7 @@ class _Version:
         if static is None:
             marks = _Marks()
             html = str(_macros().question_block(question, marks, self.lang, condition(question), self.texts))
-            html = _BETWEEN_TAGS.sub("\n", html)
+            html = _OWN_LINE.sub(r"\1", _BETWEEN_TAGS.sub("\n", html)).strip() + "\n"
             pieces = html.split(_MARK)
             numbered = [str(number) for number in range(len(marks.kinds))]
             if len(pieces) == 2 * len(marks.kinds) + 1 and pieces[1::2] == numbered:
