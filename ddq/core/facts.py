@@ -86,9 +86,9 @@ class AssessmentFacts:
     ratings: tuple[Rating, ...] = ()
     #: The assessment's revision (raised whenever its answers or their documents change), when it was read.
     revision: int | None = None
-    #: How many of its documents have expired by the day the facts were read (an answer's level drops once all
-    #: of its documents have).
-    expired_documents: int = 0
+    #: The last day its answers' evidence levels hold as read (its first document still valid then expires the
+    #: day after); None: they do not change with time.
+    fresh_until: dt.date | None = None
 
 
 @dataclass(frozen=True)

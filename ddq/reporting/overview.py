@@ -121,9 +121,9 @@ def _parity_of(
 
 class PortfolioScores:
     """Each partner's portfolio figures as last worked out, kept by everything they were worked out from: the
-    assessment's revision (raised by the database whenever its answers or their documents change) and expired
-    documents, the questionnaire version, scope (and so domain weights), stage and the institute's disclosure. A
-    portfolio then reads and scores only the partners whose inputs moved.
+    assessment's revision (raised by the database whenever its answers or their documents change), the questionnaire
+    version, scope (and so domain weights), stage and the institute's disclosure; until the first of its documents
+    counted as valid expires. A portfolio then reads and scores only the partners whose inputs moved.
 
     One per library and process (the code and the library that compute the figures cannot change under it);
     bounded, the least recently used going first; safe across threads."""
@@ -131,21 +131,22 @@ class PortfolioScores:
     def __init__(self, library: Library, size: int = 20_000) -> None:
         self.library = library
         self.size = size
-        self._kept: OrderedDict[int, tuple[tuple, PortfolioFigures]] = OrderedDict()
+        self._kept: OrderedDict[int, tuple[tuple, PortfolioFigures, dt.date | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._disclosure: tuple[AssessmentFacts | None, tuple | None] = (None, None)
         self._scopes: tuple[Any, dict[tuple[str, Scope], _PerScope]] = (object(), {})
+        self._scope_seen: dict[Scope, Scope] = {}
 
     def _key(self, assessment: AssessmentFacts, disclosure: AssessmentFacts | None) -> tuple | None:
         """The inputs the figures are worked out from (the scope carries the partnership's type and roles, which
         choose the domain weights in this library)."""
         if assessment.revision is None:  # read without its revision: nothing to recognise it by
             return None
+        scope = self._scope_seen.setdefault(assessment.scope, assessment.scope)  # one object: compared by identity
         return (
             assessment.revision,
-            assessment.expired_documents,
             assessment.questionnaire_key,
-            assessment.scope,
+            scope,
             assessment.stage.early,
             self._disclosure_key(disclosure),
         )
@@ -163,19 +164,22 @@ class PortfolioScores:
                 )
             )
             key = (disclosure.id, disclosure.questionnaire_key, disclosure.scope, disclosure.stage.early, answers)
+            if key == self._disclosure[1]:
+                key = self._disclosure[1]  # the same disclosure read again: the kept keys hold this very object
             self._disclosure = (disclosure, key)
         return key
 
     def lookup(
-        self, assessments: Iterable[AssessmentFacts], disclosure: AssessmentFacts | None
+        self, assessments: Iterable[AssessmentFacts], disclosure: AssessmentFacts | None, today: dt.date
     ) -> dict[int, PortfolioFigures]:
-        """The figures kept for these assessments that were worked out from exactly their inputs, by id."""
+        """The figures kept for these assessments that were worked out from exactly their inputs and still hold
+        `today` (no document they counted has expired since), by id."""
         keys = [(assessment.id, self._key(assessment, disclosure)) for assessment in assessments]
         found = {}
         with self._lock:
             for assessment_id, key in keys:
                 kept = self._kept.get(assessment_id)
-                if key is not None and kept is not None and kept[0] == key:
+                if key is not None and kept is not None and kept[0] == key and (kept[2] is None or today <= kept[2]):
                     self._kept.move_to_end(assessment_id)
                     found[assessment_id] = kept[1]
         return found
@@ -183,14 +187,14 @@ class PortfolioScores:
     def keep(
         self, worked: Mapping[int, PortfolioFigures], assessments: Iterable[AssessmentFacts], disclosure
     ) -> None:
-        """Keep the figures worked out for these assessments (`worked`, by id)."""
-        keys = [(assessment.id, self._key(assessment, disclosure)) for assessment in assessments]
+        """Keep the figures worked out for these assessments (`worked`, by id), until their `fresh_until`."""
+        keys = [(assessment, self._key(assessment, disclosure)) for assessment in assessments]
         with self._lock:
-            for assessment_id, key in keys:
+            for assessment, key in keys:
                 if key is None:
                     continue
-                self._kept[assessment_id] = (key, worked[assessment_id])  # one entry each: older inputs go
-                self._kept.move_to_end(assessment_id)
+                self._kept[assessment.id] = (key, worked[assessment.id], assessment.fresh_until)  # older inputs go
+                self._kept.move_to_end(assessment.id)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
 

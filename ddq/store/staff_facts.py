@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -24,7 +25,6 @@ from .models import (
     Answer,
     Assessment,
     AssessmentRevision,
-    EvidenceFile,
     Organisation,
     Partnership,
     QuestionnaireVersion,
@@ -86,7 +86,7 @@ def latest_self_assessments(
 class _Partnership(NamedTuple):
     title: str
     type: str
-    roles: list[str]
+    roles: tuple[str, ...]
     tier: str | None
 
 
@@ -104,7 +104,6 @@ class _Request(NamedTuple):
     staff_size: int | None
     founded_year: int | None
     seconds: int | None
-    expired: int
     partnership: _Partnership | None
 
 
@@ -122,7 +121,7 @@ _REQUEST_COLUMNS = (
     Partnership.id.label("partnership_id"),
     Partnership.title,
     Partnership.type,
-    Partnership.roles,
+    sa.cast(Partnership.roles, sa.Text),  # decoded once per distinct list (`_roles`)
     Partnership.tier.label("partnership_tier"),
 )
 
@@ -140,29 +139,14 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
     made_on = report_facts.today()
     spent = sa.select(sa.func.sum(SectionTime.active_seconds)).where(SectionTime.assessment_id == Assessment.id)
     every = page.get("limit") is None  # every partner: no thousands of ids as parameters
-    expired_documents = (
-        sa.select(sa.func.count())
-        .select_from(EvidenceFile)
-        .join(Answer, EvidenceFile.answer_id == Answer.id)
-        .where(EvidenceFile.expires_on < made_on)
-    )
-    if every:  # the few expired documents first, grouped by assessment (not every answer's documents probed)
-        expired = (
-            expired_documents.add_columns(Answer.assessment_id).group_by(Answer.assessment_id).subquery()
-        )
-        counted = sa.func.coalesce(expired.c[0], 0)
-    else:  # a page: its own answers' documents only
-        counted = expired_documents.where(Answer.assessment_id == Assessment.id).scalar_subquery()
-    columns = (*_REQUEST_COLUMNS, spent.scalar_subquery(), counted)
+    columns = (*_REQUEST_COLUMNS, spent.scalar_subquery())
     query = (
         _latest_self_assessments_query(page.get("where", ()), columns)
         .outerjoin(Partnership, Assessment.partnership_id == Partnership.id)
         .outerjoin(AssessmentRevision, AssessmentRevision.assessment_id == Assessment.id)
     )
     order = (*page.get("order_by", ()), Organisation.name, Assessment.id)
-    if every:
-        query = query.outerjoin(expired, expired.c.assessment_id == Assessment.id)
-    else:  # the page's ids first: rows skipped by the offset are never joined nor counted
+    if not every:  # the page's ids first: rows skipped by the offset are never joined nor counted
         ids = (
             _latest_self_assessments_query(page.get("where", ()), (Assessment.id,))
             .order_by(*order)
@@ -173,7 +157,7 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
         query = query.join(ids, ids.c.id == Assessment.id)
     query = query.order_by(*order)
     chosen = [
-        _Request(*row[:10], row[15], row[16], _Partnership(*row[11:15]) if row[10] is not None else None)
+        _Request(*row[:10], row[15], _Partnership(row[11], row[12], _roles(row[13]), row[14]) if row[10] else None)
         for row in session.connection().execute(query)  # plain rows: no ORM work per row
     ]
     versions = {
@@ -188,12 +172,24 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
     scopes: dict[Scope, Scope] = {}  # one object per distinct scope: later look-ups by scope compare by identity
     questionnaires = {key: (questionnaire_of(version), version.sha256) for key, version in versions.items()}
     facts = [_request_facts(request, questionnaires[request.version_id], made_on, host, scopes) for request in chosen]
-    known = scores.lookup(facts, disclosure) if scores is not None else {}
+    known = scores.lookup(facts, disclosure, made_on) if scores is not None else {}
     unread = [fact.id for fact in facts if fact.id not in known]
     if unread:
-        answers = _answer_inputs(session, page.get("where", ()) if every and not known else unread, made_on)
-        facts = [fact if fact.id in known else replace(fact, answers=answers.get(fact.id, {})) for fact in facts]
+        answers, soonest = _answer_inputs(session, page.get("where", ()) if every and not known else unread, made_on)
+        facts = [fact if fact.id in known else _with_answers(fact, answers, soonest) for fact in facts]
     return PortfolioFacts(tuple(facts), disclosure, host, known)
+
+
+@lru_cache(maxsize=256)
+def _roles(text: str | None) -> tuple[str, ...]:
+    """A partnership's roles from their JSON text (a few distinct lists among thousands of partnerships)."""
+    return tuple(json.loads(text)) if text else ()
+
+
+def _with_answers(
+    fact: AssessmentFacts, answers: dict[int, dict[str, AnswerInput]], soonest: dict[int, dt.date]
+) -> AssessmentFacts:
+    return replace(fact, answers=answers.get(fact.id, {}), fresh_until=soonest.get(fact.id))
 
 
 def _request_facts(
@@ -218,17 +214,18 @@ def _request_facts(
         partnered=partnership is not None,
         active_seconds=int(request.seconds or 0),
         revision=request.revision,
-        expired_documents=request.expired,
     )
 
 
 def _answer_inputs(
     session: Session, among: tuple | list[int], made_on: dt.date
-) -> dict[int, dict[str, AnswerInput]]:
-    """The answers of some latest self-assessments as scoring reads them, by assessment id: `among` is either the
+) -> tuple[dict[int, dict[str, AnswerInput]], dict[int, dt.date]]:
+    """The answers of some latest self-assessments as scoring reads them, by assessment id, and the day each one's
+    first document still valid on `made_on` expires (after it, an evidence level may drop): `among` is either the
     portfolio's conditions (every partner's, no thousands of ids as parameters) or a list of assessment ids."""
     _, expiries = documents_of(session, among if isinstance(among, list) else None)
     answers: dict[int, dict[str, AnswerInput]] = {}
+    soonest: dict[int, dt.date] = {}
     shared: dict[tuple, AnswerInput] = {}  # inputs are immutable: one per distinct (value, N/A, level) of a scalar
     answered = _answers_of(session)
     query = (
@@ -243,6 +240,9 @@ def _answer_inputs(
         for answer_id, question_id, value, not_applicable, level in json.loads(rows):
             if answer_id in expiries:  # without documents, the recorded level stands
                 level = effective_level(level, expiries[answer_id], made_on)
+                ahead = [day for day in expiries[answer_id] if day is not None and day >= made_on]
+                if ahead and (assessment_id not in soonest or min(ahead) < soonest[assessment_id]):
+                    soonest[assessment_id] = min(ahead)
             if isinstance(value, list | dict):
                 found[question_id] = AnswerInput(value, bool(not_applicable), level)
                 continue
@@ -251,7 +251,7 @@ def _answer_inputs(
             if given is None:
                 given = shared[key] = AnswerInput(value, bool(not_applicable), level)
             found[question_id] = given
-    return answers
+    return answers, soonest
 
 
 def _answers_of(session: Session) -> sa.ScalarSelect:
