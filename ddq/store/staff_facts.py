@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, defer, joinedload, selectinload
 
 from ..core.definitions import Questionnaire, Scope
 from ..core.evidence import effective_level
@@ -163,9 +163,9 @@ def portfolio_facts(session: Session, *, scores: Any = None, **page) -> Portfoli
     versions = {
         version.id: version
         for version in session.scalars(
-            sa.select(QuestionnaireVersion).where(
-                QuestionnaireVersion.id.in_({request.version_id for request in chosen})
-            )
+            sa.select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.id.in_({request.version_id for request in chosen}))
+            .options(defer(QuestionnaireVersion.definition))  # read only if this process has not rebuilt it yet
         )
     }
     disclosure = disclosure_facts(session)
